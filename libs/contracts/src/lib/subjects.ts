@@ -1,0 +1,68 @@
+import type { ZodType } from 'zod';
+import { MailReceivedV1, MailVerdictV1, SendCommandV1, SendResultV1 } from './events';
+import {
+  LoadDataReplyV1, LoadDataRequestV1, MailboxStatusReplyV1, MailboxStatusRequestV1,
+  TestAccessReplyV1, TestAccessRequestV1,
+} from './rpc';
+
+/**
+ * Every subject in one place. Values are relative to the deployment's prefix
+ * (NATS_PREFIX, default `mr`): `mr.mail.received.v1`.
+ * Changing a value needs a migration plan: old and new replicas must both be served.
+ */
+export const EVENTS = {
+  /** JetStream, stream INBOUND. incoming → crm-sync. */
+  mailReceived: { subject: 'mail.received.v1', stream: 'INBOUND', schema: MailReceivedV1 },
+  /** JetStream, stream INBOUND. crm-sync → incoming. */
+  mailVerdict: { subject: 'mail.verdict.v1', stream: 'INBOUND', schema: MailVerdictV1 },
+  /** JetStream, stream OUTBOUND. crm-sync → outgoing. */
+  sendCommand: { subject: 'send.command.v1', stream: 'OUTBOUND', schema: SendCommandV1 },
+  /** JetStream, stream OUTBOUND. outgoing → crm-sync. */
+  sendResult: { subject: 'send.result.v1', stream: 'OUTBOUND', schema: SendResultV1 },
+} as const;
+
+export type EventName = keyof typeof EVENTS;
+export type EventPayload<E extends EventName> = (typeof EVENTS)[E]['schema'] extends ZodType<infer T>
+  ? T
+  : never;
+
+/** Streams and the subjects they hold (relative to the prefix). */
+export const STREAMS = {
+  INBOUND: ['mail.>'],
+  OUTBOUND: ['send.>'],
+} as const;
+export type StreamName = keyof typeof STREAMS;
+
+/** Request-reply subjects (NestJS microservices NATS transport). */
+export const RPCS = {
+  incomingTestAccess: {
+    subject: 'rpc.incoming.test-access.v1', request: TestAccessRequestV1, reply: TestAccessReplyV1,
+  },
+  outgoingTestAccess: {
+    subject: 'rpc.outgoing.test-access.v1', request: TestAccessRequestV1, reply: TestAccessReplyV1,
+  },
+  crmLoadData: { subject: 'rpc.crm.load-data.v1', request: LoadDataRequestV1, reply: LoadDataReplyV1 },
+  incomingMailboxStatus: {
+    subject: 'rpc.incoming.mailbox-status.v1', request: MailboxStatusRequestV1, reply: MailboxStatusReplyV1,
+  },
+} as const;
+
+export type RpcName = keyof typeof RPCS;
+export type RpcRequest<R extends RpcName> = (typeof RPCS)[R]['request'] extends ZodType<infer T> ? T : never;
+export type RpcReply<R extends RpcName> = (typeof RPCS)[R]['reply'] extends ZodType<infer T> ? T : never;
+
+/** Object store bucket of raw received MIME, and the configuration key-value bucket. */
+export const BUCKETS = {
+  rawMail: 'raw-mail',
+  config: 'config',
+} as const;
+
+export function prefixed(prefix: string, relative: string): string {
+  return `${prefix}.${relative}`;
+}
+export function streamName(prefix: string, stream: StreamName): string {
+  return `${prefix.toUpperCase().replace(/[^A-Z0-9_-]/g, '_')}_${stream}`;
+}
+export function bucketName(prefix: string, bucket: keyof typeof BUCKETS): string {
+  return `${prefix.replace(/[^A-Za-z0-9_-]/g, '_')}-${BUCKETS[bucket]}`;
+}

@@ -1,0 +1,102 @@
+import type { MailboxKind, ReasonCode, RecordType } from './vocabulary';
+
+/**
+ * The port every CRM connector implements, shaped after the messages the original router
+ * called on the CRM (RetrieveMailboxes, CheckIncomingEmail, DeliverIncomingEmail,
+ * background send, mark sent / failed).
+ */
+
+export interface EmailAddress {
+  address: string;
+  name?: string;
+}
+
+export interface RecordRef {
+  type: RecordType;
+  id: string;
+}
+
+/** A user or queue whose email the router delivers. */
+export interface CrmMailboxRecord {
+  crmId: string;
+  kind: Extract<MailboxKind, 'user' | 'queue'>;
+  name: string;
+  address: string;
+}
+
+export interface ParsedAttachment {
+  filename: string;
+  contentType: string;
+  size: number;
+  content: Uint8Array;
+}
+
+/** A received message as the connector sees it: parsed, bounded, addresses normalised. */
+export interface ParsedEmail {
+  messageId?: string;
+  inReplyTo?: string;
+  references: string[];
+  subject: string;
+  from?: EmailAddress;
+  to: EmailAddress[];
+  cc: EmailAddress[];
+  date?: Date;
+  text?: string;
+  html?: string;
+  attachments: ParsedAttachment[];
+}
+
+export interface IncomingEmail {
+  /** The router's natural key of the received message (mailbox + UIDVALIDITY + UID, or UIDL). */
+  receivedId: string;
+  mailbox: { id: string; kind: MailboxKind; address: string; crmId?: string };
+  email: ParsedEmail;
+}
+
+export interface CheckIncomingResult {
+  shouldDeliver: boolean;
+  reason: ReasonCode;
+  /** A sentence for the operator: why this was (not) tracked. */
+  reasonText: string;
+  /** The activity this message correlates with, if any. */
+  correlatedActivityId?: string;
+  regarding?: RecordRef;
+}
+
+export interface DeliverIncomingResult {
+  activityId: string;
+  /** True when the activity already existed (a redelivery): nothing new was created. */
+  existed: boolean;
+}
+
+export interface OutgoingEmail {
+  emailId: string;
+  /** Number of times this email has been claimed for sending (1 on the first claim). */
+  claim: number;
+  owner: { kind: 'user' | 'queue'; crmId: string };
+  from: EmailAddress;
+  to: EmailAddress[];
+  cc: EmailAddress[];
+  bcc: EmailAddress[];
+  subject: string;
+  trackingToken?: string;
+  text?: string;
+  html?: string;
+  inReplyTo?: string;
+  references: string[];
+}
+
+export interface SendOutcome {
+  emailId: string;
+  messageId: string;
+  deliveryAttempts: number;
+}
+
+export interface CrmConnector {
+  retrieveMailboxes(): Promise<CrmMailboxRecord[]>;
+  checkIncoming(email: IncomingEmail): Promise<CheckIncomingResult>;
+  deliverIncoming(email: IncomingEmail, check: CheckIncomingResult): Promise<DeliverIncomingResult>;
+  claimPendingOutgoing(limit: number, leaseMs: number): Promise<OutgoingEmail[]>;
+  markSent(outcome: SendOutcome): Promise<void>;
+  markFailed(outcome: SendOutcome & { reason: string }): Promise<void>;
+}

@@ -1,0 +1,63 @@
+/** The original E-mail Router's words, as types. */
+
+export const MAILBOX_KINDS = ['user', 'queue', 'forward'] as const;
+export type MailboxKind = (typeof MAILBOX_KINDS)[number];
+
+export const DIRECTIONS = ['incoming', 'outgoing'] as const;
+export type Direction = (typeof DIRECTIONS)[number];
+
+export const INCOMING_PROTOCOLS = ['imap', 'pop3'] as const;
+export const OUTGOING_PROTOCOLS = ['smtp'] as const;
+export const PROTOCOLS = [...INCOMING_PROTOCOLS, ...OUTGOING_PROTOCOLS] as const;
+export type IncomingProtocol = (typeof INCOMING_PROTOCOLS)[number];
+export type OutgoingProtocol = (typeof OUTGOING_PROTOCOLS)[number];
+export type Protocol = (typeof PROTOCOLS)[number];
+
+export const SECURITY_MODES = ['none', 'starttls', 'tls'] as const;
+export type Security = (typeof SECURITY_MODES)[number];
+
+export const AUTH_TYPES = ['basic', 'none'] as const;
+export type AuthType = (typeof AUTH_TYPES)[number];
+
+/** Whose credentials a profile uses: one account in the profile, or each mailbox's own. */
+export const CREDENTIAL_SOURCES = ['profile', 'mailbox'] as const;
+export type CredentialSource = (typeof CREDENTIAL_SOURCES)[number];
+
+export const CRM_TYPES = ['builtin'] as const;
+export type CrmType = (typeof CRM_TYPES)[number];
+
+/** The mailbox owner's "track incoming email" option (users; queues may also say `none`). */
+export const TRACKING_OPTIONS = ['all', 'responses', 'crm-records', 'email-enabled', 'none'] as const;
+export type TrackingOption = (typeof TRACKING_OPTIONS)[number];
+
+/** CheckIncomingEmail reason codes of the original CRM, plus the router's own. */
+export const REASON_CODES = [
+  'duplicate',
+  'no-correlation-match',
+  'correlation-match',
+  'no-recipient-match',
+  'internal-email-reject',
+  'sender-match',
+  'accept-all',
+  'invalid-sender',
+  // the router's own
+  'owner-not-found',
+  'unparseable',
+  'delivery-failed',
+] as const;
+export type ReasonCode = (typeof REASON_CODES)[number];
+
+export const VERDICT_OUTCOMES = ['tracked', 'ignored', 'quarantined'] as const;
+export type VerdictOutcome = (typeof VERDICT_OUTCOMES)[number];
+
+export const TEST_STATUSES = ['not-run', 'success', 'failure'] as const;
+export type TestStatus = (typeof TEST_STATUSES)[number];
+
+export const EMAIL_STATUSES = ['draft', 'pending-send', 'sending', 'sent', 'failed', 'received'] as const;
+export type EmailStatus = (typeof EMAIL_STATUSES)[number];
+
+export const PARTY_ROLES = ['from', 'to', 'cc', 'bcc'] as const;
+export type PartyRole = (typeof PARTY_ROLES)[number];
+
+export const RECORD_TYPES = ['user', 'queue', 'contact', 'account', 'lead'] as const;
+export type RecordType = (typeof RECORD_TYPES)[number];

@@ -1,0 +1,3 @@
+export * from './lib/endpoint';
+export * from './lib/incoming';
+export * from './lib/smtp';

@@ -1,0 +1,184 @@
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { ConsumerMessages, JsMsg, NatsConnection } from 'nats';
+import { EVENTS, EventName, EventPayload, streamName } from '@mailrouter/contracts';
+import { backoffDelay, BackoffPolicy } from '@mailrouter/domain';
+import { errorMessage, isInfrastructureError, PermanentError, TransientError } from '@mailrouter/platform';
+import { NATS_CONNECTION } from './nats-connection';
+import { MESSAGING_SETTINGS, MessagingSettings } from './messaging.settings';
+import { ensureDurableConsumer } from './topology';
+
+export const DEFAULT_CONSUMER_BACKOFF: BackoffPolicy = { initialMs: 1_000, maxMs: 60_000, factor: 2 };
+export const DEFAULT_MAX_ATTEMPTS = 5;
+export const DEFAULT_ACK_WAIT_MS = 60_000;
+export const DEFAULT_CONCURRENCY = 4;
+
+export interface DeliveryContext {
+  /** 1 on the first delivery. */
+  deliveryCount: number;
+  maxAttempts: number;
+  msgId?: string;
+}
+
+export interface QuarantineRecord {
+  event: EventName;
+  subject: string;
+  msgId?: string;
+  payload: unknown;
+  reason: string;
+  deliveryCount: number;
+}
+
+export interface ConsumerOptions<E extends EventName> {
+  event: E;
+  /** Durable name shared by all replicas of the consuming app, e.g. `crm-sync-received`. */
+  durable: string;
+  concurrency?: number;
+  maxAttempts?: number;
+  backoff?: BackoffPolicy;
+  ackWaitMs?: number;
+  handle(payload: EventPayload<E>, ctx: DeliveryContext): Promise<void>;
+  /** Records a message that can never succeed; the message is terminated only after this commits. */
+  quarantine(record: QuarantineRecord): Promise<void>;
+}
+
+class Slots {
+  private free: number;
+  private readonly waiters: (() => void)[] = [];
+  constructor(n: number) {
+    this.free = n;
+  }
+  async acquire(): Promise<void> {
+    if (this.free > 0) {
+      this.free--;
+      return;
+    }
+    await new Promise<void>((r) => this.waiters.push(r));
+  }
+  release(): void {
+    const next = this.waiters.shift();
+    if (next) next();
+    else this.free++;
+  }
+}
+
+/**
+ * Ack / nak-with-delay / quarantine-and-terminate, written once. Handlers only say what
+ * happened by returning (ack), throwing PermanentError (quarantine), or throwing anything
+ * else (retry with backoff, quarantine after maxAttempts; infrastructure outages retry
+ * without end so that an outage never quarantines good work).
+ */
+@Injectable()
+export class EventConsumers implements OnApplicationShutdown {
+  private readonly log = new Logger(EventConsumers.name);
+  private readonly registered = new Set<EventName>();
+  private readonly running: { messages?: ConsumerMessages; inFlight: Set<Promise<void>> }[] = [];
+  private stopping = false;
+
+  constructor(
+    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
+    @Inject(MESSAGING_SETTINGS) private readonly settings: MessagingSettings,
+  ) {}
+
+  /** Starts a consumer. Registering the same event twice in one app fails at boot. */
+  async start<E extends EventName>(opts: ConsumerOptions<E>): Promise<void> {
+    if (this.registered.has(opts.event)) {
+      throw new Error(`Two handlers registered for ${opts.event}: each consumed subject needs exactly one`);
+    }
+    this.registered.add(opts.event);
+    const def = EVENTS[opts.event];
+    const ackWaitMs = opts.ackWaitMs ?? DEFAULT_ACK_WAIT_MS;
+    const jsm = await this.nc.jetstreamManager();
+    await ensureDurableConsumer(jsm, this.settings.prefix, {
+      stream: def.stream, durable: opts.durable, filterSubject: def.subject, ackWaitMs,
+    });
+    const state = { inFlight: new Set<Promise<void>>() } as { messages?: ConsumerMessages; inFlight: Set<Promise<void>> };
+    this.running.push(state);
+    void this.loop(opts, state, ackWaitMs);
+  }
+
+  private async loop<E extends EventName>(
+    opts: ConsumerOptions<E>,
+    state: { messages?: ConsumerMessages; inFlight: Set<Promise<void>> },
+    ackWaitMs: number,
+  ): Promise<void> {
+    const concurrency = opts.concurrency ?? DEFAULT_CONCURRENCY;
+    const slots = new Slots(concurrency);
+    const stream = streamName(this.settings.prefix, EVENTS[opts.event].stream);
+    while (!this.stopping) {
+      try {
+        const consumer = await this.nc.jetstream().consumers.get(stream, opts.durable);
+        const messages = await consumer.consume({ max_messages: concurrency });
+        state.messages = messages;
+        for await (const m of messages) {
+          await slots.acquire();
+          const p = this.process(opts, m, ackWaitMs).finally(() => {
+            slots.release();
+            state.inFlight.delete(p);
+          });
+          state.inFlight.add(p);
+          if (this.stopping) break;
+        }
+      } catch (err) {
+        if (this.stopping) break;
+        this.log.warn(`consumer ${opts.durable} interrupted: ${errorMessage(err)}; resuming`);
+      }
+      if (!this.stopping) await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+
+  private async process<E extends EventName>(opts: ConsumerOptions<E>, m: JsMsg, ackWaitMs: number): Promise<void> {
+    const maxAttempts = opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+    const backoff = opts.backoff ?? DEFAULT_CONSUMER_BACKOFF;
+    const deliveryCount = m.info.deliveryCount;
+    const msgId = m.headers?.get('Nats-Msg-Id') || undefined;
+    let raw: unknown;
+    let payload: EventPayload<E>;
+    try {
+      raw = JSON.parse(Buffer.from(m.data).toString('utf8'));
+      payload = EVENTS[opts.event].schema.parse(raw) as EventPayload<E>;
+    } catch (err) {
+      await this.quarantine(opts, m, raw ?? Buffer.from(m.data).toString('utf8'), `invalid ${opts.event} payload: ${errorMessage(err)}`, msgId);
+      return;
+    }
+    const heartbeat = setInterval(() => m.working(), Math.max(1000, Math.floor(ackWaitMs / 3)));
+    try {
+      await opts.handle(payload, { deliveryCount, maxAttempts, msgId });
+      m.ack();
+    } catch (err) {
+      if (err instanceof PermanentError) {
+        await this.quarantine(opts, m, payload, err.message, msgId);
+      } else if (isInfrastructureError(err)) {
+        const delay = backoffDelay(backoff, Math.min(deliveryCount, 6));
+        this.log.warn(`${opts.event} ${msgId ?? ''}: infrastructure unavailable (${errorMessage(err)}); retry in ${delay} ms`);
+        m.nak(delay);
+      } else if (deliveryCount >= maxAttempts) {
+        await this.quarantine(opts, m, payload, `gave up after ${deliveryCount} attempts: ${errorMessage(err)}`, msgId);
+      } else {
+        const delay = err instanceof TransientError && err.retryAfterMs !== undefined ? err.retryAfterMs : backoffDelay(backoff, deliveryCount);
+        this.log.warn(`${opts.event} ${msgId ?? ''} attempt ${deliveryCount}/${maxAttempts} failed: ${errorMessage(err)}; retry in ${delay} ms`);
+        m.nak(delay);
+      }
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }
+
+  private async quarantine<E extends EventName>(opts: ConsumerOptions<E>, m: JsMsg, payload: unknown, reason: string, msgId?: string): Promise<void> {
+    try {
+      await opts.quarantine({ event: opts.event, subject: m.subject, msgId, payload, reason, deliveryCount: m.info.deliveryCount });
+      this.log.error(`${opts.event} ${msgId ?? ''} quarantined: ${reason}`);
+      m.term(reason.slice(0, 200));
+    } catch (err) {
+      // Could not record it: keep the message, try again later. Never nack-and-drop.
+      this.log.error(`could not quarantine ${opts.event} ${msgId ?? ''}: ${errorMessage(err)}; will retry`);
+      m.nak(backoffDelay(opts.backoff ?? DEFAULT_CONSUMER_BACKOFF, 3));
+    }
+  }
+
+  /** Stops pulling and waits for in-flight handlers, so replicas hand over cleanly. */
+  async onApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    for (const s of this.running) s.messages?.stop();
+    await Promise.allSettled(this.running.flatMap((s) => [...s.inFlight]));
+  }
+}

@@ -1,0 +1,56 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { headers as natsHeaders, JetStreamClient, NatsConnection } from 'nats';
+import { EVENTS, EventName, EventPayload, prefixed } from '@mailrouter/contracts';
+import { backoffDelay, BackoffPolicy } from '@mailrouter/domain';
+import { NATS_CONNECTION } from './nats-connection';
+import { MESSAGING_SETTINGS, MessagingSettings } from './messaging.settings';
+
+/** Publish retries until the server acknowledges, up to this long. */
+export const PUBLISH_DEADLINE_MS = 120_000;
+export const PUBLISH_TIMEOUT_MS = 5_000;
+export const PUBLISH_BACKOFF: BackoffPolicy = { initialMs: 200, maxMs: 5_000, factor: 2 };
+
+export interface PublishResult {
+  seq: number;
+  /** The server had already stored a message with this Nats-Msg-Id. */
+  duplicate: boolean;
+}
+
+/**
+ * Typed JetStream publish: the payload type follows from the event name, it is validated
+ * before it leaves, and it carries a Nats-Msg-Id from its natural key so that a retried
+ * publish is dropped by the server.
+ */
+@Injectable()
+export class EventPublisher {
+  private readonly log = new Logger(EventPublisher.name);
+  private readonly js: JetStreamClient;
+
+  constructor(
+    @Inject(NATS_CONNECTION) nc: NatsConnection,
+    @Inject(MESSAGING_SETTINGS) private readonly settings: MessagingSettings,
+  ) {
+    this.js = nc.jetstream();
+  }
+
+  async publish<E extends EventName>(event: E, payload: EventPayload<E>, msgId: string): Promise<PublishResult> {
+    const def = EVENTS[event];
+    const body = def.schema.parse(payload);
+    const data = Buffer.from(JSON.stringify(body));
+    const subject = prefixed(this.settings.prefix, def.subject);
+    const started = Date.now();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const h = natsHeaders();
+        h.set('Nats-Msg-Id', msgId);
+        const ack = await this.js.publish(subject, data, { msgID: msgId, headers: h, timeout: PUBLISH_TIMEOUT_MS });
+        return { seq: ack.seq, duplicate: ack.duplicate };
+      } catch (err) {
+        if (Date.now() - started > PUBLISH_DEADLINE_MS) throw err;
+        const delay = backoffDelay(PUBLISH_BACKOFF, attempt);
+        this.log.warn(`publish ${subject} (${msgId}) failed (${(err as Error).message}); retry in ${delay} ms`);
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+  }
+}

@@ -1,0 +1,90 @@
+import { Test } from '@nestjs/testing';
+import { INestApplication } from '@nestjs/common';
+import { PermanentError } from '@mailrouter/platform';
+import { deleteNatsPrefix, testNatsPrefix, TEST_NATS_URL, waitFor } from '@mailrouter/testing';
+import type { MailVerdictV1, PublishedConfigV1 } from '@mailrouter/contracts';
+import { MessagingModule } from './messaging.module';
+import { EventPublisher } from './event-publisher';
+import { EventConsumers, QuarantineRecord } from './event-consumer';
+import { ConfigStore } from './config-store';
+import { RawMailStore } from './raw-mail-store';
+
+function verdict(receivedId: string): MailVerdictV1 {
+  return { receivedId, mailboxId: 'm1', outcome: 'tracked', reason: 'accept-all', reasonText: 'ok', decidedAt: new Date().toISOString() };
+}
+
+describe('messaging over a real NATS JetStream', () => {
+  const prefix = testNatsPrefix();
+  let app: INestApplication;
+
+  beforeAll(async () => {
+    const mod = await Test.createTestingModule({
+      imports: [MessagingModule.forRoot('test', { url: TEST_NATS_URL, prefix, clientName: 'messaging-spec' })],
+    }).compile();
+    app = mod.createNestApplication();
+    await app.init();
+  });
+
+  afterAll(async () => {
+    await app.close();
+    await deleteNatsPrefix(prefix);
+  });
+
+  it('drops a republished message with the same Nats-Msg-Id, retries a failing handler, quarantines a permanent failure', async () => {
+    const publisher = app.get(EventPublisher);
+    const consumers = app.get(EventConsumers);
+    const handled: string[] = [];
+    const quarantined: QuarantineRecord[] = [];
+    let flaky = 0;
+    await consumers.start({
+      event: 'mailVerdict',
+      durable: 'spec-verdicts',
+      backoff: { initialMs: 50, maxMs: 100, factor: 1 },
+      handle: async (v) => {
+        if (v.receivedId === 'flaky' && ++flaky < 3) throw new Error('not yet');
+        if (v.receivedId === 'poison') throw new PermanentError('never works');
+        handled.push(v.receivedId);
+      },
+      quarantine: async (r) => {
+        quarantined.push(r);
+      },
+    });
+    const first = await publisher.publish('mailVerdict', verdict('a'), 'a');
+    const again = await publisher.publish('mailVerdict', verdict('a'), 'a');
+    expect(again.duplicate).toBe(true);
+    expect(first.duplicate).toBe(false);
+    await publisher.publish('mailVerdict', verdict('flaky'), 'flaky');
+    await publisher.publish('mailVerdict', verdict('poison'), 'poison');
+    await waitFor('handled and quarantined', () => handled.includes('flaky') && quarantined.length === 1);
+    expect(handled.filter((h) => h === 'a')).toHaveLength(1);
+    expect(flaky).toBe(3);
+    expect(quarantined[0]).toMatchObject({ msgId: 'poison', reason: 'never works' });
+    await expect(consumers.start({ event: 'mailVerdict', durable: 'x', handle: async () => undefined, quarantine: async () => undefined }))
+      .rejects.toThrow(/Two handlers/);
+  });
+
+  it('keeps published configuration in the key-value bucket and tells watchers', async () => {
+    const store = app.get(ConfigStore);
+    const seen: number[] = [];
+    const cfg = (version: number): PublishedConfigV1 => ({
+      schema: 'mailrouter.config.v1', version, publishedAt: new Date().toISOString(), deployments: [], mailboxes: [],
+    });
+    await store.write(cfg(1));
+    await store.watch((c) => {
+      seen.push(c.version);
+    });
+    await waitFor('version 1', () => seen.includes(1));
+    await store.write(cfg(2));
+    await waitFor('version 2', () => seen.includes(2));
+    expect((await store.read('version.1'))?.version).toBe(1);
+    expect(store.current()?.version).toBe(2);
+  });
+
+  it('stores raw mail in the object store by key', async () => {
+    const raws = app.get(RawMailStore);
+    const data = Buffer.from('Subject: hi\r\n\r\nbody\r\n');
+    const stored = await raws.put('mbx:imap:1:7', data);
+    expect(stored.size).toBe(data.length);
+    expect(Buffer.from((await raws.get('mbx:imap:1:7'))!).toString()).toBe(data.toString());
+  });
+});

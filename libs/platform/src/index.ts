@@ -1,0 +1,5 @@
+export * from './lib/env';
+export * from './lib/secrets';
+export * from './lib/database';
+export * from './lib/http';
+export * from './lib/errors';

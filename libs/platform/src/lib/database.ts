@@ -1,0 +1,47 @@
+import type { DataSourceOptions, EntitySchema, MixedList } from 'typeorm';
+import { parseEnv, databaseEnv } from './env';
+
+/**
+ * The TypeORM options of one app: its own schema, explicit entity and migration lists
+ * (no globs), `synchronize` off, migrations run at boot (and by `npm run migrate`).
+ */
+export function appDataSourceOptions(opts: {
+  schema: string;
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  entities: MixedList<Function | string | EntitySchema>;
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  migrations: MixedList<Function | string>;
+  env?: NodeJS.ProcessEnv;
+}): DataSourceOptions {
+  const env = parseEnv(databaseEnv, opts.env ?? process.env);
+  return {
+    type: 'postgres',
+    url: env.DATABASE_URL,
+    schema: opts.schema,
+    entities: opts.entities,
+    migrations: opts.migrations,
+    migrationsTableName: `${opts.schema}_migrations`,
+    migrationsTransactionMode: 'each',
+    synchronize: false,
+    logging: ['error'],
+    extra: { max: env.DATABASE_POOL_SIZE, connectionTimeoutMillis: 5000 },
+  };
+}
+
+/**
+ * Creates the app's schema and runs its pending migrations, then closes the connection.
+ * Called at boot before the app opens its pool, and by the migration Job in Kubernetes.
+ */
+export async function migrateDatabase(options: DataSourceOptions): Promise<string[]> {
+  const { DataSource } = await import('typeorm');
+  const schema = (options as { schema?: string }).schema;
+  const ds = new DataSource({ ...options, migrationsRun: false });
+  await ds.initialize();
+  try {
+    if (schema) await ds.query(`CREATE SCHEMA IF NOT EXISTS "${schema.replace(/"/g, '')}"`);
+    const ran = await ds.runMigrations({ transaction: 'each' });
+    return ran.map((m) => m.name);
+  } finally {
+    await ds.destroy();
+  }
+}

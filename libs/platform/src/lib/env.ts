@@ -1,0 +1,59 @@
+import { z, ZodObject, ZodRawShape } from 'zod';
+
+/**
+ * Environment validation, one schema per concern, composed per app. A bad or missing
+ * variable stops the app at boot with a message naming it.
+ */
+export class EnvError extends Error {
+  constructor(public readonly problems: string[]) {
+    super(`Invalid environment:\n  ${problems.join('\n  ')}\nSee .env.example for every variable and its default.`);
+    this.name = 'EnvError';
+  }
+}
+
+export function parseEnv<T extends ZodRawShape>(
+  schema: ZodObject<T>,
+  env: NodeJS.ProcessEnv = process.env,
+): z.infer<ZodObject<T>> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  throw new EnvError(result.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`));
+}
+
+const intFromEnv = (def: number) => z.coerce.number().int().positive().default(def);
+
+export const databaseEnv = z.object({
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .default('postgres://postgres@127.0.0.1:5432/mailrouter'),
+  DATABASE_POOL_SIZE: intFromEnv(10),
+});
+
+export const natsEnv = z.object({
+  NATS_URL: z.string().default('nats://127.0.0.1:4222'),
+  /** Prefix of every subject, stream and bucket: lets several routers (or test runs) share a NATS. */
+  NATS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,32}$/, 'letters, digits, _ and - only, at most 32')
+    .default('mr'),
+});
+
+export const secretsEnv = z.object({
+  /** 32 bytes, base64 or hex: the AES-256-GCM key that seals every stored secret. */
+  ROUTER_SECRET_KEY: z.string().min(1, 'is required (32 bytes as base64 or 64 hex digits)'),
+});
+
+export const apiEnv = z.object({
+  ROUTER_API_TOKEN: z.string().min(16, 'must be at least 16 characters'),
+});
+
+export function portEnv(name: string, def: number) {
+  return z.object({ [name]: z.coerce.number().int().min(0).max(65535).default(def) });
+}
+
+export const logEnv = z.object({
+  LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
+});
+
+export { intFromEnv };

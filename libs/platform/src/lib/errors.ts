@@ -1,0 +1,41 @@
+/**
+ * The failure model in two classes. A handler throws PermanentError for work that can never
+ * succeed (it is quarantined with the reason); anything else is retried with backoff.
+ */
+export class PermanentError extends Error {
+  constructor(message: string, public readonly reasonCode?: string) {
+    super(message);
+    this.name = 'PermanentError';
+  }
+}
+
+export class TransientError extends Error {
+  constructor(message: string, public readonly retryAfterMs?: number) {
+    super(message);
+    this.name = 'TransientError';
+  }
+}
+
+const INFRA_CODES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN',
+  // PostgreSQL: connection exceptions, admin shutdown, cannot connect now, too many connections
+  '08000', '08003', '08006', '08001', '08004', '57P01', '57P02', '57P03', '53300',
+]);
+
+/**
+ * True when the database or the broker is away: such failures are retried without counting
+ * against a message's attempts, so an outage never sends good work to quarantine.
+ */
+export function isInfrastructureError(err: unknown): boolean {
+  if (!err || typeof err !== 'object') return false;
+  const e = err as { code?: unknown; message?: unknown; driverError?: unknown };
+  if (typeof e.code === 'string' && INFRA_CODES.has(e.code)) return true;
+  if (e.driverError && isInfrastructureError(e.driverError)) return true;
+  const msg = typeof e.message === 'string' ? e.message : '';
+  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|CONNECTION_CLOSED|DISCONNECT/i.test(msg);
+}
+
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}

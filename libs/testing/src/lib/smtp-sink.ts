@@ -1,0 +1,73 @@
+import { SMTPServer, SMTPServerOptions } from 'smtp-server';
+import { AddressInfo } from 'node:net';
+
+export interface SunkMessage {
+  from: string;
+  to: string[];
+  raw: Buffer;
+  /** 1 for the first message the sink was offered, 2 for the next, … (accepted or not). */
+  offer: number;
+}
+
+/** What the sink answers to the n-th DATA it is offered: undefined accepts (250). */
+export type SmtpScript = (offer: number, from: string, to: string[]) => { code: number; message: string } | undefined;
+
+export interface SmtpSinkOptions {
+  auth?: { user: string; pass: string };
+  script?: SmtpScript;
+}
+
+/** A real SMTP server (smtp-server) that records exactly what it accepted, for tests. */
+export class SmtpSink {
+  readonly accepted: SunkMessage[] = [];
+  offers = 0;
+  private server?: SMTPServer;
+  port = 0;
+
+  constructor(private readonly opts: SmtpSinkOptions = {}) {}
+
+  async start(): Promise<this> {
+    const auth = this.opts.auth;
+    const options: SMTPServerOptions = {
+      secure: false,
+      disabledCommands: auth ? ['STARTTLS'] : ['STARTTLS', 'AUTH'],
+      authOptional: !auth,
+      allowInsecureAuth: true,
+      logger: false,
+      onAuth: (a, _session, cb) => {
+        if (auth && a.username === auth.user && a.password === auth.pass) return cb(null, { user: a.username });
+        const err = new Error('5.7.8 Authentication credentials invalid') as Error & { responseCode: number };
+        err.responseCode = 535;
+        return cb(err);
+      },
+      onData: (stream, session, cb) => {
+        const chunks: Buffer[] = [];
+        stream.on('data', (c: Buffer) => chunks.push(c));
+        stream.on('end', () => {
+          const offer = ++this.offers;
+          const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
+          const to = session.envelope.rcptTo.map((r) => r.address);
+          const reply = this.opts.script?.(offer, from, to);
+          if (reply) {
+            const err = new Error(reply.message) as Error & { responseCode: number };
+            err.responseCode = reply.code;
+            return cb(err);
+          }
+          this.accepted.push({ from, to, raw: Buffer.concat(chunks), offer });
+          cb();
+        });
+      },
+    };
+    this.server = new SMTPServer(options);
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(0, '127.0.0.1', () => resolve());
+    });
+    this.port = (this.server as unknown as { server: { address(): AddressInfo } }).server.address().port;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
+  }
+}

@@ -1,0 +1,77 @@
+import { appendFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { ImapFlow } from 'imapflow';
+import { uniqueName } from './wait';
+
+/** The Dovecot the tests share (started by the global setup); each test makes its own users. */
+export const TEST_DOVECOT = {
+  dir: process.env.TEST_DOVECOT_DIR ?? join(tmpdir(), 'mailrouter-test-dovecot'),
+  host: '127.0.0.1',
+  imapPort: Number(process.env.TEST_IMAP_PORT ?? 10143),
+  pop3Port: Number(process.env.TEST_POP3_PORT ?? 10110),
+  lmtpPort: Number(process.env.TEST_LMTP_PORT ?? 10024),
+};
+
+export function startTestDovecot(): void {
+  const script = join(__dirname, '..', '..', '..', '..', 'tools', 'dovecot', 'dovecot.sh');
+  execFileSync('bash', [script, 'start', TEST_DOVECOT.dir, String(TEST_DOVECOT.imapPort), String(TEST_DOVECOT.pop3Port), String(TEST_DOVECOT.lmtpPort)], { stdio: 'inherit' });
+}
+
+export interface MailUser {
+  username: string;
+  password: string;
+  /** username@example.test — Dovecot ignores the domain (username_format=%n). */
+  address: string;
+}
+
+/** A fresh mail account on the test Dovecot (passwd-file is re-read when it changes). */
+export function createMailUser(prefix = 'u'): MailUser {
+  const username = uniqueName(prefix).toLowerCase();
+  const password = uniqueName('pw');
+  appendFileSync(join(TEST_DOVECOT.dir, 'users'), `${username}:{PLAIN}${password}:65534:65534::${join(TEST_DOVECOT.dir, 'mail', username)}::\n`);
+  return { username, password, address: `${username}@example.test` };
+}
+
+export function imapClient(user: MailUser): ImapFlow {
+  return new ImapFlow({
+    host: TEST_DOVECOT.host, port: TEST_DOVECOT.imapPort, secure: false,
+    auth: { user: user.username, pass: user.password }, logger: false,
+  });
+}
+
+/** Appends a raw message to the user's INBOX; returns its UID. */
+export async function appendToInbox(user: MailUser, raw: string | Buffer, flags: string[] = []): Promise<number> {
+  const client = imapClient(user);
+  await client.connect();
+  try {
+    const res = await client.append('INBOX', raw, flags);
+    return Number((res as { uid?: number }).uid ?? 0);
+  } finally {
+    await client.logout();
+  }
+}
+
+export interface InboxMessage {
+  uid: number;
+  flags: Set<string>;
+  messageId?: string;
+}
+
+export async function listInbox(user: MailUser): Promise<InboxMessage[]> {
+  const client = imapClient(user);
+  await client.connect();
+  const lock = await client.getMailboxLock('INBOX');
+  try {
+    const out: InboxMessage[] = [];
+    if ((client.mailbox as { exists: number }).exists === 0) return out;
+    for await (const m of client.fetch('1:*', { uid: true, flags: true, envelope: true })) {
+      out.push({ uid: m.uid, flags: m.flags ?? new Set(), messageId: m.envelope?.messageId });
+    }
+    return out;
+  } finally {
+    lock.release();
+    await client.logout();
+  }
+}
