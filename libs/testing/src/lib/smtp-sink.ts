@@ -15,6 +15,8 @@ export type SmtpScript = (offer: number, from: string, to: string[]) => { code: 
 export interface SmtpSinkOptions {
   auth?: { user: string; pass: string };
   script?: SmtpScript;
+  /** Wait this long before answering DATA (to have sends in flight when a test kills a service). */
+  delayMs?: number;
 }
 
 /** A real SMTP server (smtp-server) that records exactly what it accepted, for tests. */
@@ -43,7 +45,8 @@ export class SmtpSink {
       onData: (stream, session, cb) => {
         const chunks: Buffer[] = [];
         stream.on('data', (c: Buffer) => chunks.push(c));
-        stream.on('end', () => {
+        stream.on('end', async () => {
+          if (this.opts.delayMs) await new Promise((r) => setTimeout(r, this.opts.delayMs));
           const offer = ++this.offers;
           const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
           const to = session.envelope.rcptTo.map((r) => r.address);
