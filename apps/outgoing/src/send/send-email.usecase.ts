@@ -1,0 +1,107 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { SendCommandV1, SendResultV1 } from '@mailrouter/contracts';
+import { backoffDelay } from '@mailrouter/domain';
+import type { SendOutcome } from '@mailrouter/mail-adapters';
+import { TransientError } from '@mailrouter/platform';
+import { MailboxDirectoryRepository } from '../mailboxes/mailbox-directory.repository';
+import { OUTGOING_SETTINGS, type OutgoingSettings } from '../settings';
+import { composeMessage, messageIdOf } from './compose-message';
+import { MailTransportRepository } from './mail-transport.repository';
+import type { SendLogEntity } from './send-log.entity';
+import { SendLogRepository, type AttemptOutcome } from './send-log.repository';
+import { SendResultsRepository } from './send-results.repository';
+
+export interface Delivery {
+  /** 1 on the first delivery of this command message. */
+  deliveryCount: number;
+  /** The consumer's limit: the delivery that reaches it must settle the email. */
+  maxAttempts: number;
+}
+
+/** The result recorded in the log, as published (the same bytes every time it is reported). */
+export function resultOf(row: SendLogEntity): SendResultV1 {
+  return {
+    emailId: row.emailId,
+    outcome: row.state === 'sent' ? 'sent' : 'failed',
+    messageId: row.messageId,
+    deliveryAttempts: row.attempts,
+    reason: row.reason ?? undefined,
+    serverResponse: row.lastResponse ?? undefined,
+    possibleDuplicate: row.possibleDuplicate,
+    completedAt: (row.completedAt ?? row.firstAttemptAt).toISOString(),
+  };
+}
+
+/**
+ * Sends one CRM email at most once per outcome: the idempotency log decides whether to send,
+ * report a recorded result again, or wait for another worker's attempt; the SMTP outcome
+ * decides sent / failed / retry.
+ */
+@Injectable()
+export class SendEmailUseCase {
+  private readonly log = new Logger(SendEmailUseCase.name);
+
+  constructor(
+    private readonly sendLog: SendLogRepository,
+    private readonly directory: MailboxDirectoryRepository,
+    private readonly transport: MailTransportRepository,
+    private readonly results: SendResultsRepository,
+    @Inject(OUTGOING_SETTINGS) private readonly settings: OutgoingSettings,
+  ) {}
+
+  async execute(cmd: SendCommandV1, delivery: Delivery): Promise<void> {
+    const existing = await this.sendLog.find(cmd.emailId);
+    if (existing && existing.state !== 'sending') return this.report(existing);
+    const lastDelivery = delivery.deliveryCount >= delivery.maxAttempts;
+
+    const route = await this.directory.resolve(cmd.mailboxId);
+    if (!route.ok) {
+      if (!lastDelivery) throw new TransientError(route.problem, backoffDelay(this.settings.retry, delivery.deliveryCount));
+      const row = await this.sendLog.failUnattempted(cmd.emailId, messageIdOf(cmd), `not sent: ${route.problem}`);
+      return this.report(row);
+    }
+
+    const claim = await this.sendLog.beginAttempt(cmd.emailId, messageIdOf(cmd), this.settings.attemptLeaseMs);
+    if (claim.kind === 'final') return this.report(claim.row);
+    if (claim.kind === 'busy') {
+      // Another worker is talking to the server for this email; its own command message
+      // stays unacked until it reports, so this copy may go once it is out of deliveries.
+      if (lastDelivery) return;
+      const wait = Math.min(this.settings.inFlightRecheckMs, claim.leaseLeftMs + 100);
+      throw new TransientError(`email ${cmd.emailId} is being sent by another worker`, wait);
+    }
+    if (claim.possibleDuplicate) {
+      this.log.warn(`email ${cmd.emailId}: an earlier attempt died mid-send; sending again as ${claim.messageId} (possible duplicate)`);
+    }
+
+    const message = { ...composeMessage(cmd), messageId: claim.messageId };
+    const outcome = await this.transport.send(route.conn, message);
+    const settled = this.settle(outcome, claim.attempts, lastDelivery);
+    if (!settled) {
+      await this.sendLog.releaseAfterTransient(cmd.emailId, claim.attempts, outcome.response);
+      const delay = backoffDelay(this.settings.retry, claim.attempts);
+      throw new TransientError(`attempt ${claim.attempts} of ${cmd.emailId} failed: ${outcome.response}`, delay);
+    }
+    const row = await this.sendLog.finish(cmd.emailId, claim.attempts, settled);
+    // null: our attempt outlived its lease and another took over; that one reports.
+    if (row) await this.report(row);
+  }
+
+  /** The final outcome of an attempt, or undefined when it should be retried later. */
+  private settle(outcome: SendOutcome, attempts: number, lastDelivery: boolean): AttemptOutcome | undefined {
+    if (outcome.ok) {
+      const refused = outcome.rejected.length ? `the server refused ${outcome.rejected.join(', ')}` : null;
+      return { state: 'sent', response: outcome.response, reason: refused };
+    }
+    if (outcome.class === 'permanent') return { state: 'failed', response: outcome.response, reason: outcome.response };
+    if (attempts >= this.settings.maxAttempts || lastDelivery) {
+      return { state: 'failed', response: outcome.response, reason: `gave up after ${attempts} attempts: ${outcome.response}` };
+    }
+    return undefined;
+  }
+
+  private async report(row: SendLogEntity): Promise<void> {
+    if (row.state === 'sending') return;
+    await this.results.publish(resultOf(row));
+  }
+}
