@@ -1,0 +1,18 @@
+import { DataSource, DataSourceOptions } from 'typeorm';
+import { appDataSourceOptions } from '@mailrouter/platform';
+import { CONFIG_ENTITIES } from './entities';
+import { Init1795775215426 } from './migrations/1795775215426-Init';
+
+export const CONFIG_SCHEMA = 'config';
+
+/** The `config` schema: used by the app and by the TypeORM CLI / migration Job. */
+export function dataSourceOptions(env: NodeJS.ProcessEnv = process.env): DataSourceOptions {
+  return appDataSourceOptions({
+    schema: CONFIG_SCHEMA,
+    entities: CONFIG_ENTITIES,
+    migrations: [Init1795775215426],
+    env,
+  });
+}
+
+export default new DataSource(dataSourceOptions());

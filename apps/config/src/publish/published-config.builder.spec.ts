@@ -1,0 +1,55 @@
+import { PublishedConfigV1, SealedSecretV1 } from '@mailrouter/contracts';
+import type { EndpointProfile } from '../endpoints/endpoint-resolution';
+import { buildPublishedConfig, ConfigState, redactPublishedConfig } from './published-config.builder';
+
+const sealed: SealedSecretV1 = { alg: 'A256GCM', iv: 'aXY=', tag: 'dGFn', data: 'ZGF0YQ==' };
+const imap: EndpointProfile = {
+  id: 'p-in', name: 'imap', direction: 'incoming', protocol: 'imap', host: 'imap.example.com', port: 143, security: 'starttls',
+  authType: 'basic', credentials: 'mailbox', username: null, password: null, pollIntervalSeconds: 15, maxConnections: 2,
+  allowInvalidCertificates: true,
+};
+const state: ConfigState = {
+  profiles: [imap],
+  deployments: [{ id: 'd1', name: 'Contoso', crmType: 'builtin', incomingProfileId: 'p-in', outgoingProfileId: null }],
+  mailboxes: [
+    { id: 'm2', deploymentId: 'd1', kind: 'queue', address: 'support@example.com', crmId: 'q1', enabled: true, deleteAfterProcessing: true,
+      username: null, password: sealed, incomingProfileId: null, outgoingProfileId: null },
+    { id: 'm1', deploymentId: 'd1', kind: 'user', address: 'alice@example.com', crmId: null, enabled: false, deleteAfterProcessing: false,
+      username: null, password: null, incomingProfileId: null, outgoingProfileId: null },
+  ],
+};
+
+describe('buildPublishedConfig', () => {
+  const cfg = buildPublishedConfig(state, { version: 3, publishedAt: '2025-01-01T00:00:00.000Z', comment: 'go', defaultPollIntervalSeconds: 60 });
+
+  it('is a valid PublishedConfigV1 with deployments and every mailbox', () => {
+    expect(PublishedConfigV1.parse(cfg)).toEqual(cfg);
+    expect(cfg).toMatchObject({ schema: 'mailrouter.config.v1', version: 3, comment: 'go' });
+    expect(cfg.deployments).toEqual([{ id: 'd1', name: 'Contoso', crm: { type: 'builtin' }, incomingProfileId: 'p-in' }]);
+    expect(cfg.mailboxes.map((m) => m.address)).toEqual(['alice@example.com', 'support@example.com']);
+  });
+
+  it('resolves endpoints with the sealed password as stored and the profile poll interval', () => {
+    const support = cfg.mailboxes.find((m) => m.id === 'm2')!;
+    expect(support).toMatchObject({ kind: 'queue', crmId: 'q1', enabled: true, deleteAfterProcessing: true, pollIntervalSeconds: 15 });
+    expect(support.incoming).toEqual({
+      profileId: 'p-in', protocol: 'imap', host: 'imap.example.com', port: 143, security: 'starttls',
+      auth: { type: 'basic', username: 'support@example.com', password: sealed }, allowInvalidCertificates: true, maxConnections: 2,
+    });
+    expect(support.outgoing).toBeUndefined();
+  });
+
+  it('falls back to the default poll interval without an incoming profile', () => {
+    const noProfile = buildPublishedConfig({ ...state, deployments: [{ ...state.deployments[0], incomingProfileId: null }] },
+      { version: 1, publishedAt: 'x', defaultPollIntervalSeconds: 42 });
+    expect(noProfile.mailboxes.map((m) => m.pollIntervalSeconds)).toEqual([42, 42]);
+    expect(noProfile.mailboxes.every((m) => m.incoming === undefined)).toBe(true);
+  });
+
+  it('redacts passwords into hasPassword', () => {
+    const shown = JSON.stringify(redactPublishedConfig(cfg));
+    expect(shown).not.toContain(sealed.data);
+    expect(shown).toContain('"hasPassword":true');
+    expect(shown).toContain('"hasPassword":false');
+  });
+});

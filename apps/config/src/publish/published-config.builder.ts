@@ -1,0 +1,83 @@
+import type { PublishedConfigV1, PublishedMailboxV1 } from '@mailrouter/contracts';
+import type { CrmType, MailboxKind } from '@mailrouter/domain';
+import {
+  EndpointDeployment, EndpointMailbox, EndpointProfile, resolveEndpoint,
+} from '../endpoints/endpoint-resolution';
+
+export interface ConfigState {
+  profiles: EndpointProfile[];
+  deployments: (EndpointDeployment & { id: string; name: string; crmType: CrmType })[];
+  mailboxes: (EndpointMailbox & {
+    id: string;
+    deploymentId: string;
+    kind: MailboxKind;
+    crmId: string | null;
+    enabled: boolean;
+    deleteAfterProcessing: boolean;
+  })[];
+}
+
+/**
+ * Freezes the edited configuration into a published version: every deployment, every mailbox
+ * with its resolved endpoints (passwords stay sealed, as stored) and its poll interval.
+ */
+export function buildPublishedConfig(
+  state: ConfigState,
+  meta: { version: number; publishedAt: string; comment?: string; defaultPollIntervalSeconds: number },
+): PublishedConfigV1 {
+  const profiles = new Map(state.profiles.map((p) => [p.id, p]));
+  const deployments = new Map(state.deployments.map((d) => [d.id, d]));
+  const byId = (id: string) => profiles.get(id);
+  const mailboxes: PublishedMailboxV1[] = [];
+  for (const m of [...state.mailboxes].sort((a, b) => a.address.localeCompare(b.address) || a.id.localeCompare(b.id))) {
+    const deployment = deployments.get(m.deploymentId);
+    if (!deployment) continue;
+    const incoming = resolveEndpoint('incoming', m, deployment, byId);
+    const outgoing = resolveEndpoint('outgoing', m, deployment, byId);
+    mailboxes.push({
+      id: m.id,
+      deploymentId: m.deploymentId,
+      kind: m.kind,
+      address: m.address,
+      ...(m.crmId && { crmId: m.crmId }),
+      enabled: m.enabled,
+      deleteAfterProcessing: m.deleteAfterProcessing,
+      pollIntervalSeconds: incoming.profile?.pollIntervalSeconds ?? meta.defaultPollIntervalSeconds,
+      ...(incoming.endpoint && { incoming: incoming.endpoint }),
+      ...(outgoing.endpoint && { outgoing: outgoing.endpoint }),
+    });
+  }
+  return {
+    schema: 'mailrouter.config.v1',
+    version: meta.version,
+    publishedAt: meta.publishedAt,
+    ...(meta.comment !== undefined && { comment: meta.comment }),
+    deployments: [...deployments.values()]
+      .sort((a, b) => a.name.localeCompare(b.name))
+      .map((d) => ({
+        id: d.id,
+        name: d.name,
+        crm: { type: d.crmType },
+        ...(d.incomingProfileId && { incomingProfileId: d.incomingProfileId }),
+        ...(d.outgoingProfileId && { outgoingProfileId: d.outgoingProfileId }),
+      })),
+    mailboxes,
+  };
+}
+
+/** A published version as the API shows it: each sealed password replaced by `hasPassword`. */
+export function redactPublishedConfig(config: PublishedConfigV1): unknown {
+  const redactEndpoint = (e: PublishedMailboxV1['incoming']) => {
+    if (!e) return undefined;
+    const { password, ...auth } = e.auth;
+    return { ...e, auth: { ...auth, hasPassword: password !== undefined } };
+  };
+  return {
+    ...config,
+    mailboxes: config.mailboxes.map((m) => ({
+      ...m,
+      ...(m.incoming && { incoming: redactEndpoint(m.incoming) }),
+      ...(m.outgoing && { outgoing: redactEndpoint(m.outgoing) }),
+    })),
+  };
+}
