@@ -13,6 +13,8 @@ export interface ServiceBootstrap {
   defaultPort: number;
   /** The app's TypeORM options: its schema is created and migrated before the app starts. */
   database?: () => DataSourceOptions;
+  /** Parses the app's own settings first, so a bad variable stops it before anything else. */
+  settings?: () => unknown;
   /** Answer request-reply patterns (@MessagePattern) over NATS. */
   rpc?: boolean;
 }
@@ -27,6 +29,7 @@ export async function bootstrapService(spec: ServiceBootstrap): Promise<INestApp
   try {
     const { LOG_LEVEL } = parseEnv(logEnv);
     const port = parseEnv(portEnv('PORT', spec.defaultPort)).PORT as number;
+    spec.settings?.();
     if (spec.database) {
       const ran = await migrateDatabase(spec.database());
       if (ran.length) log.log(`migrated: ${ran.join(', ')}`);
