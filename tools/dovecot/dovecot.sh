@@ -16,8 +16,7 @@ case "$cmd" in
       echo "dovecot is not installed. As root: apt-get update && apt-get install -y dovecot-imapd dovecot-pop3d dovecot-lmtpd" >&2
       exit 3
     fi
-    mkdir -p "$dir/run" "$dir/state" "$dir/mail"
-    touch "$dir/users"
+    mkdir -p "$dir/run" "$dir/state" "$dir/mail" "$dir/users.d"
     chown -R 65534:65534 "$dir/mail"
     cat > "$conf" <<CONF
 # Written by tools/dovecot/dovecot.sh: a demo/test server, not for production.
@@ -33,13 +32,15 @@ first_valid_uid = 1000
 mail_location = maildir:~/Maildir
 pop3_uidl_format = %08Xu%08Xv
 mail_max_userip_connections = 200
+# One passwd-file per user (users.d/<name>): a new account is visible at once, where a shared
+# file is re-read at most once a second.
 passdb {
   driver = passwd-file
-  args = scheme=PLAIN username_format=%n $dir/users
+  args = scheme=PLAIN username_format=%n $dir/users.d/%n
 }
 userdb {
   driver = passwd-file
-  args = username_format=%n $dir/users
+  args = username_format=%n $dir/users.d/%n
 }
 service imap-login {
   inet_listener imap {
@@ -93,9 +94,9 @@ CONF
     ;;
   adduser)
     user=${3:?USER}; pass=${4:?PASSWORD}
-    grep -v "^$user:" "$dir/users" > "$dir/users.tmp" 2>/dev/null || true
-    echo "$user:{PLAIN}$pass:65534:65534::$dir/mail/$user::" >> "$dir/users.tmp"
-    mv "$dir/users.tmp" "$dir/users"
+    mkdir -p "$dir/users.d"
+    echo "$user:{PLAIN}$pass:65534:65534::$dir/mail/$user::" > "$dir/users.d/$user.tmp"
+    mv "$dir/users.d/$user.tmp" "$dir/users.d/$user"
     ;;
   *) echo "unknown command $cmd" >&2; exit 2 ;;
 esac

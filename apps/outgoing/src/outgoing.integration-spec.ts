@@ -52,7 +52,6 @@ function header(raw: Buffer, name: string): string[] {
 }
 
 // The per-project testTimeout of jest.config.js is not applied: give real servers time.
-jest.setTimeout(60_000);
 
 describe('outgoing service: send commands in, mail out over SMTP, results back', () => {
   const prefix = testNatsPrefix();

@@ -2,7 +2,6 @@ import { schemaDrift } from '@mailrouter/testing';
 import { dataSourceOptions } from './data-source';
 
 // The per-project testTimeout of jest.config.js is not applied: give real servers time.
-jest.setTimeout(60_000);
 
 describe('outgoing schema', () => {
   it('migrations create exactly what the entities describe', async () => {

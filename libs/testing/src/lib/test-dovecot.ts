@@ -1,4 +1,4 @@
-import { appendFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -26,11 +26,13 @@ export interface MailUser {
   address: string;
 }
 
-/** A fresh mail account on the test Dovecot (passwd-file is re-read when it changes). */
+/** A fresh mail account on the test Dovecot, usable at once (one passwd-file per user). */
 export function createMailUser(prefix = 'u'): MailUser {
   const username = uniqueName(prefix).toLowerCase();
   const password = uniqueName('pw');
-  appendFileSync(join(TEST_DOVECOT.dir, 'users'), `${username}:{PLAIN}${password}:65534:65534::${join(TEST_DOVECOT.dir, 'mail', username)}::\n`);
+  const file = join(TEST_DOVECOT.dir, 'users.d', username);
+  writeFileSync(`${file}.tmp`, `${username}:{PLAIN}${password}:65534:65534::${join(TEST_DOVECOT.dir, 'mail', username)}::\n`);
+  renameSync(`${file}.tmp`, file);
   return { username, password, address: `${username}@example.test` };
 }
 

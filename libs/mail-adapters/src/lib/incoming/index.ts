@@ -1,1 +1,3 @@
-export {};
+export * from './mailbox-session';
+export * from './open-session';
+export { unstuff as pop3Unstuff } from './pop3-session';

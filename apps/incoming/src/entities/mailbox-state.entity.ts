@@ -1,0 +1,39 @@
+import { Column, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { bigintNumber } from './bigint.transformer';
+
+/** One served mailbox's cursor and poll schedule. */
+@Entity({ name: 'mailbox_state' })
+export class MailboxStateEntity {
+  @PrimaryColumn({ name: 'mailbox_id', type: 'varchar', length: 200 })
+  mailboxId!: string;
+
+  /** IMAP INBOX UIDVALIDITY the cursor belongs to (null: never polled over IMAP). */
+  @Column({ name: 'uidvalidity', type: 'bigint', nullable: true, transformer: bigintNumber })
+  uidvalidity!: number | null;
+
+  /** Highest IMAP UID handled under `uidvalidity`. */
+  @Column({ name: 'last_uid', type: 'bigint', default: 0, transformer: bigintNumber })
+  lastUid!: number;
+
+  @Column({ name: 'last_poll_at', type: 'timestamptz', nullable: true })
+  lastPollAt!: Date | null;
+
+  @Column({ name: 'last_success_at', type: 'timestamptz', nullable: true })
+  lastSuccessAt!: Date | null;
+
+  @Column({ name: 'next_poll_at', type: 'timestamptz', default: () => 'now()' })
+  nextPollAt!: Date;
+
+  /** A replica is polling the mailbox until then (null: nobody). */
+  @Column({ name: 'lease_until', type: 'timestamptz', nullable: true })
+  leaseUntil!: Date | null;
+
+  @Column({ name: 'consecutive_failures', type: 'int', default: 0 })
+  consecutiveFailures!: number;
+
+  @Column({ name: 'last_error', type: 'text', nullable: true })
+  lastError!: string | null;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt!: Date;
+}

@@ -1,0 +1,105 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { ObjectLiteral, Repository } from 'typeorm';
+import { MailboxStateEntity } from './entities/mailbox-state.entity';
+
+function table(repo: Repository<ObjectLiteral>): string {
+  const m = repo.metadata;
+  return m.schema ? `"${m.schema}"."${m.tableName}"` : `"${m.tableName}"`;
+}
+
+/**
+ * Cursor and schedule of each served mailbox. The row is also the poll lease: a replica
+ * claims a mailbox with one conditional UPDATE, so two replicas never poll it at once.
+ */
+@Injectable()
+export class MailboxStateRepository {
+  constructor(@InjectRepository(MailboxStateEntity) private readonly repo: Repository<MailboxStateEntity>) {}
+
+  /** Creates missing rows; `pollNow` ones (new or changed in the configuration) are due at once, failures forgiven. */
+  async ensure(ids: string[], pollNow: string[]): Promise<void> {
+    if (ids.length) {
+      await this.repo.query(`INSERT INTO ${table(this.repo)} (mailbox_id) SELECT unnest($1::varchar[]) ON CONFLICT (mailbox_id) DO NOTHING`, [ids]);
+    }
+    if (pollNow.length) {
+      await this.repo.query(
+        `UPDATE ${table(this.repo)} SET next_poll_at = now(), consecutive_failures = 0, updated_at = now() WHERE mailbox_id = ANY($1::varchar[])`,
+        [pollNow],
+      );
+    }
+  }
+
+  /**
+   * Mailboxes nobody is polling that are due: their time has come, or (when healthy) a verdict
+   * waits to be settled on the server.
+   */
+  async due(ids: string[], receivedTable: string): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const rows: { mailbox_id: string }[] = await this.repo.query(
+      `SELECT s.mailbox_id FROM ${table(this.repo)} s
+        WHERE s.mailbox_id = ANY($1::varchar[])
+          AND (s.lease_until IS NULL OR s.lease_until < now())
+          AND (s.next_poll_at <= now()
+               OR (s.consecutive_failures = 0
+                   AND EXISTS (SELECT 1 FROM ${receivedTable} r WHERE r.mailbox_id = s.mailbox_id AND r.state = 'verdict')))
+        ORDER BY s.next_poll_at`,
+      [ids],
+    );
+    return rows.map((r) => r.mailbox_id);
+  }
+
+  /** Takes the poll lease; undefined when another poll holds it. */
+  async claim(id: string, leaseSeconds: number): Promise<MailboxStateEntity | undefined> {
+    const result = await this.repo
+      .createQueryBuilder()
+      .update()
+      .set({ leaseUntil: () => `now() + make_interval(secs => ${Number(leaseSeconds)})`, lastPollAt: () => 'now()' })
+      .where('mailbox_id = :id AND (lease_until IS NULL OR lease_until < now())', { id })
+      .execute();
+    if (!result.affected) return undefined;
+    return (await this.repo.findOneBy({ mailboxId: id })) ?? undefined;
+  }
+
+  async renewLeases(ids: string[], leaseSeconds: number): Promise<void> {
+    await this.repo.query(
+      `UPDATE ${table(this.repo)} SET lease_until = now() + make_interval(secs => $2) WHERE mailbox_id = ANY($1::varchar[]) AND lease_until IS NOT NULL`,
+      [ids, leaseSeconds],
+    );
+  }
+
+  async advanceLastUid(id: string, uid: number): Promise<void> {
+    await this.repo.query(`UPDATE ${table(this.repo)} SET last_uid = GREATEST(last_uid, $2), updated_at = now() WHERE mailbox_id = $1`, [id, uid]);
+  }
+
+  /** After a full pass over a new UIDVALIDITY: from now on, only UIDs above `lastUid` are new. */
+  async setCursor(id: string, uidvalidity: number, lastUid: number): Promise<void> {
+    await this.repo.update({ mailboxId: id }, { uidvalidity, lastUid });
+  }
+
+  async recordSuccess(id: string, nextPollInMs: number): Promise<void> {
+    await this.repo.query(
+      `UPDATE ${table(this.repo)} SET lease_until = NULL, last_success_at = now(), consecutive_failures = 0, last_error = NULL,
+              next_poll_at = now() + make_interval(secs => $2::double precision / 1000), updated_at = now()
+        WHERE mailbox_id = $1`,
+      [id, nextPollInMs],
+    );
+  }
+
+  async recordFailure(id: string, error: string, backoff: (failures: number) => number): Promise<number> {
+    const row = await this.repo.findOneBy({ mailboxId: id });
+    const failures = (row?.consecutiveFailures ?? 0) + 1;
+    await this.repo.query(
+      `UPDATE ${table(this.repo)} SET lease_until = NULL, consecutive_failures = $2, last_error = $3,
+              next_poll_at = now() + make_interval(secs => $4::double precision / 1000), updated_at = now()
+        WHERE mailbox_id = $1`,
+      [id, failures, error.slice(0, 2000), backoff(failures)],
+    );
+    return failures;
+  }
+
+  async get(id: string): Promise<MailboxStateEntity | undefined> {
+    return (await this.repo.findOneBy({ mailboxId: id })) ?? undefined;
+  }
+}
+
+export { table as qualifiedTable };

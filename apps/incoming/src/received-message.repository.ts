@@ -1,0 +1,110 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { In, IsNull, LessThan, Not, Repository } from 'typeorm';
+import type { MailVerdictV1 } from '@mailrouter/contracts';
+import { ReceivedMessageEntity } from './entities/received-message.entity';
+import { qualifiedTable } from './mailbox-state.repository';
+
+export type NewReceived = Pick<
+  ReceivedMessageEntity,
+  'receivedId' | 'mailboxId' | 'protocol' | 'uidvalidity' | 'uid' | 'uidl' | 'rawKey' | 'size' | 'sha256' | 'state'
+> & Partial<Pick<ReceivedMessageEntity, 'outcome' | 'reason' | 'reasonText' | 'settledAt'>>;
+
+export interface MessageCounts {
+  seen: number;
+  tracked: number;
+  ignored: number;
+  quarantined: number;
+  awaitingVerdict: number;
+}
+
+/** What the service knows of each message it found: the outbox and the settle queue. */
+@Injectable()
+export class ReceivedMessageRepository {
+  constructor(@InjectRepository(ReceivedMessageEntity) private readonly repo: Repository<ReceivedMessageEntity>) {}
+
+  get tableName(): string {
+    return qualifiedTable(this.repo);
+  }
+
+  async existing(ids: string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows = await this.repo.find({ select: { receivedId: true }, where: { receivedId: In(ids) } });
+    return new Set(rows.map((r) => r.receivedId));
+  }
+
+  /** The same bytes found earlier under another UIDVALIDITY of this mailbox. */
+  async findUnderOtherUidValidity(mailboxId: string, sha256: string, uidvalidity: number): Promise<ReceivedMessageEntity | undefined> {
+    const row = await this.repo.findOne({
+      where: { mailboxId, sha256, uidvalidity: Not(uidvalidity), protocol: 'imap' },
+      order: { receivedAt: 'ASC' },
+    });
+    return row ?? undefined;
+  }
+
+  /** Points a message not yet settled at its new place on the server. */
+  async relocate(receivedId: string, uidvalidity: number, uid: number): Promise<void> {
+    await this.repo.update({ receivedId }, { uidvalidity, uid });
+  }
+
+  /** Idempotent: a row that exists already (a crashed poll's) is kept as it is. */
+  async insert(row: NewReceived): Promise<void> {
+    await this.repo.createQueryBuilder().insert().values(row).orIgnore().execute();
+  }
+
+  async markPublished(receivedId: string): Promise<void> {
+    await this.repo.increment({ receivedId }, 'publishCount', 1);
+    await this.repo.update({ receivedId }, { publishedAt: () => 'now()' });
+  }
+
+  /** Rows to (re)publish: never acknowledged, or without a verdict for `afterSeconds`. */
+  async pendingPublish(mailboxId: string, afterSeconds: number, limit: number): Promise<ReceivedMessageEntity[]> {
+    const before = new Date(Date.now() - afterSeconds * 1000);
+    return this.repo.find({
+      where: [
+        { mailboxId, state: 'published', publishedAt: IsNull() },
+        { mailboxId, state: 'published', publishedAt: LessThan(before) },
+      ],
+      order: { receivedAt: 'ASC' },
+      take: limit,
+    });
+  }
+
+  /** Stores the CRM's verdict once; a repeated or late verdict changes nothing. */
+  async recordVerdict(v: MailVerdictV1): Promise<'recorded' | 'already' | 'unknown'> {
+    const result = await this.repo
+      .createQueryBuilder()
+      .update()
+      .set({
+        state: 'verdict', outcome: v.outcome, reason: v.reason, reasonText: v.reasonText,
+        activityId: v.activityId ?? null, verdictAt: new Date(v.decidedAt),
+      })
+      .where('received_id = :id AND state = :state', { id: v.receivedId, state: 'published' })
+      .execute();
+    if (result.affected) return 'recorded';
+    return (await this.repo.existsBy({ receivedId: v.receivedId })) ? 'already' : 'unknown';
+  }
+
+  async awaitingSettlement(mailboxId: string, limit: number): Promise<ReceivedMessageEntity[]> {
+    return this.repo.find({ where: { mailboxId, state: 'verdict' }, order: { receivedAt: 'ASC' }, take: limit });
+  }
+
+  async markSettled(settled: { receivedId: string; settleError?: string }[]): Promise<void> {
+    for (const s of settled) {
+      await this.repo.update({ receivedId: s.receivedId, state: 'verdict' }, { state: 'settled', settledAt: new Date(), settleError: s.settleError ?? null });
+    }
+  }
+
+  async counts(mailboxId: string): Promise<MessageCounts> {
+    const [row] = await this.repo.query(
+      `SELECT count(*)::int AS seen,
+              count(*) FILTER (WHERE outcome = 'tracked')::int AS tracked,
+              count(*) FILTER (WHERE outcome = 'ignored')::int AS ignored,
+              count(*) FILTER (WHERE outcome = 'quarantined')::int AS quarantined,
+              count(*) FILTER (WHERE state = 'published')::int AS "awaitingVerdict"
+         FROM ${this.tableName} WHERE mailbox_id = $1`,
+      [mailboxId],
+    );
+    return row as MessageCounts;
+  }
+}

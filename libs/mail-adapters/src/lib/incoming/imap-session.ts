@@ -1,0 +1,92 @@
+import { ImapFlow } from 'imapflow';
+import type { ServerConnection } from '../endpoint';
+import {
+  FetchedMessage, imapKey, ListFilter, MailboxSession, MessageRef, RemoteMessage, ResolvedSessionOptions, withTimeout,
+} from './mailbox-session';
+
+const INBOX = 'INBOX';
+
+/** IMAP (imapflow): INBOX selected read-write, everything addressed by UID. */
+export class ImapMailboxSession implements MailboxSession {
+  readonly protocol = 'imap' as const;
+  cursor?: { uidValidity: number; highestUid: number };
+
+  private constructor(private readonly client: ImapFlow, private readonly opts: ResolvedSessionOptions) {}
+
+  static async open(conn: ServerConnection, opts: ResolvedSessionOptions): Promise<ImapMailboxSession> {
+    const client = new ImapFlow({
+      host: conn.host,
+      port: conn.port,
+      secure: conn.security === 'tls',
+      doSTARTTLS: conn.security === 'starttls',
+      tls: { rejectUnauthorized: !conn.allowInvalidCertificates },
+      auth: conn.auth.type === 'basic' ? { user: conn.auth.username ?? '', pass: conn.auth.password ?? '' } : undefined,
+      logger: false,
+      connectionTimeout: opts.connectTimeoutMs,
+      greetingTimeout: opts.connectTimeoutMs,
+      socketTimeout: opts.commandTimeoutMs,
+      disableAutoIdle: true,
+      maxLiteralSize: opts.maxMessageBytes + 64 * 1024,
+    });
+    // Errors also surface on the pending command; the listener keeps them from crashing the process.
+    client.on('error', () => undefined);
+    const session = new ImapMailboxSession(client, opts);
+    const drop = () => session.abort();
+    await withTimeout('IMAP connect', opts.connectTimeoutMs, client.connect(), drop);
+    const box = await withTimeout('IMAP SELECT INBOX', opts.commandTimeoutMs, client.mailboxOpen(INBOX), drop);
+    session.cursor = { uidValidity: Number(box.uidValidity), highestUid: Math.max(0, box.uidNext - 1) };
+    return session;
+  }
+
+  private cmd<T>(what: string, work: Promise<T>): Promise<T> {
+    return withTimeout(`IMAP ${what}`, this.opts.commandTimeoutMs, work, () => this.abort());
+  }
+
+  async list(filter: ListFilter): Promise<RemoteMessage[]> {
+    const cursor = this.cursor!;
+    let query: Record<string, unknown>;
+    if ('unseen' in filter) query = { seen: false };
+    else if ('afterUid' in filter) query = { uid: `${filter.afterUid + 1}:*` };
+    else query = { all: true };
+    const found = (await this.cmd('UID SEARCH', this.client.search(query, { uid: true }))) || [];
+    // `n:*` always includes the highest UID, even below n.
+    const uids = found.filter((uid) => !('afterUid' in filter) || uid > filter.afterUid).sort((a, b) => a - b);
+    if (uids.length === 0) return [];
+    const sizes = new Map<number, number>();
+    const fetched = await this.cmd('UID FETCH (RFC822.SIZE)', this.client.fetchAll(uids.join(','), { uid: true, size: true }, { uid: true }));
+    for (const m of fetched) sizes.set(m.uid, m.size ?? 0);
+    return uids
+      .filter((uid) => sizes.has(uid))
+      .map((uid) => ({ key: imapKey(cursor.uidValidity, uid), uid, size: sizes.get(uid)! }));
+  }
+
+  async fetch(msg: RemoteMessage): Promise<FetchedMessage> {
+    if (msg.size > this.opts.maxMessageBytes) return { status: 'too-large', size: msg.size };
+    const found = await this.cmd('UID FETCH (BODY.PEEK[])', this.client.fetchOne(String(msg.uid), { uid: true, source: true }, { uid: true }));
+    if (!found || !found.source) return { status: 'gone' };
+    return { status: 'ok', raw: found.source };
+  }
+
+  async markSeen(msg: MessageRef): Promise<void> {
+    await this.cmd('UID STORE +FLAGS (\\Seen)', this.client.messageFlagsAdd(String(msg.uid), ['\\Seen'], { uid: true }));
+  }
+
+  async delete(msg: MessageRef): Promise<void> {
+    await this.cmd('UID STORE \\Deleted + EXPUNGE', this.client.messageDelete(String(msg.uid), { uid: true }));
+  }
+
+  async close(): Promise<void> {
+    await this.cmd('LOGOUT', this.client.logout()).catch((err) => {
+      this.abort();
+      throw err;
+    });
+  }
+
+  abort(): void {
+    try {
+      this.client.close();
+    } catch {
+      // already closed
+    }
+  }
+}

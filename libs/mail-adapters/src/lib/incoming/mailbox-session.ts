@@ -1,0 +1,106 @@
+import type { IncomingProtocol } from '@mailrouter/domain';
+import type { AccessCheck, ServerConnection } from '../endpoint';
+
+/** Time to open a connection (TCP, TLS, greeting, login). */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
+/** Time any one command may take (a FETCH/RETR of a large message included). */
+export const DEFAULT_COMMAND_TIMEOUT_MS = 60_000;
+/** Larger messages are reported as too large and never read into memory. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 50 * 1024 * 1024;
+
+export interface SessionOptions {
+  connectTimeoutMs?: number;
+  commandTimeoutMs?: number;
+  maxMessageBytes?: number;
+}
+
+export interface ResolvedSessionOptions {
+  connectTimeoutMs: number;
+  commandTimeoutMs: number;
+  maxMessageBytes: number;
+}
+
+export function resolveSessionOptions(o: SessionOptions = {}): ResolvedSessionOptions {
+  return {
+    connectTimeoutMs: o.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    commandTimeoutMs: o.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
+    maxMessageBytes: o.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+  };
+}
+
+/** A message on the server, as the session lists it. */
+export interface RemoteMessage {
+  /** Protocol-level natural key: `imap:<uidvalidity>:<uid>` or `pop3:<uidl>`. */
+  key: string;
+  /** IMAP UID. */
+  uid?: number;
+  /** POP3 unique id. */
+  uidl?: string;
+  /** Size in octets as the server reports it. */
+  size: number;
+}
+
+/** A message to act on: what the service stored about it is enough. */
+export type MessageRef = Pick<RemoteMessage, 'uid' | 'uidl'>;
+
+export type FetchedMessage =
+  | { status: 'ok'; raw: Buffer }
+  | { status: 'too-large'; size: number }
+  | { status: 'gone' };
+
+/** Which messages to list. POP3 has no flags and no ordering: it lists all. */
+export type ListFilter = { all: true } | { unseen: true } | { afterUid: number };
+
+/**
+ * One open connection to one mailbox's INBOX. The service drives it without knowing the
+ * protocol; `cursor` is present when the protocol has one (IMAP).
+ */
+export interface MailboxSession {
+  readonly protocol: IncomingProtocol;
+  /** IMAP: INBOX's UIDVALIDITY and the highest UID that existed when it was opened. */
+  readonly cursor?: { uidValidity: number; highestUid: number };
+  list(filter: ListFilter): Promise<RemoteMessage[]>;
+  /** The raw RFC 5322 bytes, without marking the message seen. */
+  fetch(msg: RemoteMessage): Promise<FetchedMessage>;
+  /** IMAP: add \Seen. POP3: nothing (POP3 has no flags). */
+  markSeen(msg: MessageRef): Promise<void>;
+  /** IMAP: \Deleted + UID EXPUNGE. POP3: DELE, committed by close(). */
+  delete(msg: MessageRef): Promise<void>;
+  /** Logs out (POP3: QUIT commits deletions). */
+  close(): Promise<void>;
+  /** Drops the connection without committing anything. */
+  abort(): void;
+}
+
+export function imapKey(uidValidity: number, uid: number): string {
+  return `imap:${uidValidity}:${uid}`;
+}
+export function pop3Key(uidl: string): string {
+  return `pop3:${uidl}`;
+}
+
+/** Rejects with `what timed out after N ms` and runs `onTimeout` (which should drop the socket). */
+export async function withTimeout<T>(what: string, ms: number, work: Promise<T>, onTimeout: () => void): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      onTimeout();
+      reject(Object.assign(new Error(`${what} timed out after ${ms} ms`), { code: 'ETIMEDOUT' }));
+    }, ms);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The server's own words for a failure when there are any, otherwise the error's message. */
+export function serverMessage(err: unknown): string {
+  const e = err as { responseText?: unknown; serverResponse?: unknown; message?: unknown; code?: unknown } | undefined;
+  if (e && typeof e.responseText === 'string' && e.responseText.trim()) return e.responseText.trim();
+  const msg = e && typeof e.message === 'string' ? e.message : String(err);
+  return msg.trim() || (typeof e?.code === 'string' ? e.code : 'unknown error');
+}
+
+export type { AccessCheck, ServerConnection };

@@ -1,0 +1,40 @@
+import type { AccessCheck, ServerConnection } from '../endpoint';
+import { ImapMailboxSession } from './imap-session';
+import { MailboxSession, resolveSessionOptions, serverMessage, SessionOptions } from './mailbox-session';
+import { Pop3MailboxSession } from './pop3-session';
+
+/** Connects, authenticates and opens INBOX with the protocol's reader. */
+export async function openMailboxSession(conn: ServerConnection, options: SessionOptions = {}): Promise<MailboxSession> {
+  const opts = resolveSessionOptions(options);
+  switch (conn.protocol) {
+    case 'imap':
+      return ImapMailboxSession.open(conn, opts);
+    case 'pop3':
+      return Pop3MailboxSession.open(conn, opts);
+    default:
+      throw new Error(`${conn.protocol} is not an incoming protocol (imap or pop3)`);
+  }
+}
+
+/**
+ * Test access for real: connect, authenticate, open INBOX, log out. On failure, the server's
+ * own words ("Authentication failed.") or the network error ("connect ECONNREFUSED …").
+ */
+export async function testIncomingAccess(conn: ServerConnection, options: SessionOptions = {}): Promise<AccessCheck> {
+  let session: MailboxSession;
+  try {
+    session = await openMailboxSession(conn, options);
+  } catch (err) {
+    return { status: 'failure', message: serverMessage(err) };
+  }
+  try {
+    await session.close();
+    return {
+      status: 'success',
+      message: `Opened INBOX on ${conn.host}:${conn.port} over ${conn.protocol.toUpperCase()} as ${conn.auth.username ?? '(no user)'}`,
+    };
+  } catch (err) {
+    session.abort();
+    return { status: 'failure', message: serverMessage(err) };
+  }
+}
