@@ -9,7 +9,9 @@ import { RouterUnderTest } from './support/router';
 import { buildWorld, emailById, emailsFor, EmailView, World } from './support/demo-world';
 
 describe('crash safety end to end', () => {
-  const router = new RouterUnderTest({ CLAIM_INTERVAL_MS: '300', SEND_RETRY_INITIAL_MS: '500', SEND_RETRY_MAX_MS: '1000' });
+  const router = new RouterUnderTest({
+    CLAIM_INTERVAL_MS: '300', SEND_RETRY_INITIAL_MS: '500', SEND_RETRY_MAX_MS: '1000', SEND_ATTEMPT_LEASE_MS: '6000',
+  });
   const sink = new SmtpSink({ delayMs: 150 });
   let world: World;
 

@@ -9,7 +9,7 @@ describe('outgoing settings', () => {
       maxAttempts: 5,
       retry: { initialMs: 30_000, maxMs: 900_000, factor: 2 },
       concurrency: 4,
-      attemptLeaseMs: 180_000,
+      attemptLeaseMs: 30_000,
       inFlightRecheckMs: 5_000,
       poolIdleMs: 60_000,
     });

@@ -2,7 +2,7 @@ import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { EventConsumers } from '@mailrouter/messaging';
 import { OUTGOING_SETTINGS, type OutgoingSettings } from '../settings';
 import { QuarantineRepository } from './quarantine.repository';
-import { SendEmailUseCase } from './send-email.usecase';
+import { EXTRA_DELIVERIES, SendEmailUseCase } from './send-email.usecase';
 
 /** Durable consumer name shared by every outgoing replica. Changing it needs a migration plan. */
 export const SEND_COMMANDS_DURABLE = 'outgoing-send-commands';
@@ -22,7 +22,7 @@ export class SendCommandConsumer implements OnApplicationBootstrap {
       event: 'sendCommand',
       durable: SEND_COMMANDS_DURABLE,
       concurrency: this.settings.concurrency,
-      maxAttempts: this.settings.maxAttempts,
+      maxAttempts: this.settings.maxAttempts + EXTRA_DELIVERIES,
       backoff: this.settings.retry,
       handle: (cmd, ctx) => this.sendEmail.execute(cmd, ctx),
       quarantine: (record) => this.quarantine.record(record),

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { SendCommandV1, SendResultV1 } from '@mailrouter/contracts';
 import { backoffDelay } from '@mailrouter/domain';
 import type { SendOutcome } from '@mailrouter/mail-adapters';
-import { TransientError } from '@mailrouter/platform';
+import { RetryLaterError, TransientError } from '@mailrouter/platform';
 import { MailboxDirectoryRepository } from '../mailboxes/mailbox-directory.repository';
 import { OUTGOING_SETTINGS, type OutgoingSettings } from '../settings';
 import { composeMessage, messageIdOf } from './compose-message';
@@ -14,9 +14,16 @@ import { SendResultsRepository } from './send-results.repository';
 export interface Delivery {
   /** 1 on the first delivery of this command message. */
   deliveryCount: number;
-  /** The consumer's limit: the delivery that reaches it must settle the email. */
+  /** The consumer's safety limit: the delivery that reaches it must settle the email. */
   maxAttempts: number;
 }
+
+/**
+ * Deliveries of a command beyond SEND_MAX_ATTEMPTS that the consumer allows: redeliveries after
+ * a crash or while another replica holds the attempt are not SMTP attempts, and must not use up
+ * an email's attempts (those are counted in the send log).
+ */
+export const EXTRA_DELIVERIES = 20;
 
 /** The result recorded in the log, as published (the same bytes every time it is reported). */
 export function resultOf(row: SendLogEntity): SendResultV1 {
@@ -56,7 +63,7 @@ export class SendEmailUseCase {
 
     const route = await this.directory.resolve(cmd.mailboxId);
     if (!route.ok) {
-      if (!lastDelivery) throw new TransientError(route.problem, backoffDelay(this.settings.retry, delivery.deliveryCount));
+      if (delivery.deliveryCount < this.settings.maxAttempts && !lastDelivery) throw new TransientError(route.problem, backoffDelay(this.settings.retry, delivery.deliveryCount));
       const row = await this.sendLog.failUnattempted(cmd.emailId, messageIdOf(cmd), `not sent: ${route.problem}`);
       return this.report(row);
     }
@@ -64,18 +71,17 @@ export class SendEmailUseCase {
     const claim = await this.sendLog.beginAttempt(cmd.emailId, messageIdOf(cmd), this.settings.attemptLeaseMs);
     if (claim.kind === 'final') return this.report(claim.row);
     if (claim.kind === 'busy') {
-      // Another worker is talking to the server for this email; its own command message
-      // stays unacked until it reports, so this copy may go once it is out of deliveries.
-      if (lastDelivery) return;
+      // Another worker holds the attempt (and renews its lease while it talks to the server).
+      // Waiting is not a failure: look again when the lease may have run out.
       const wait = Math.min(this.settings.inFlightRecheckMs, claim.leaseLeftMs + 100);
-      throw new TransientError(`email ${cmd.emailId} is being sent by another worker`, wait);
+      throw new RetryLaterError(`email ${cmd.emailId} is being sent by another worker`, wait);
     }
     if (claim.possibleDuplicate) {
       this.log.warn(`email ${cmd.emailId}: an earlier attempt died mid-send; sending again as ${claim.messageId} (possible duplicate)`);
     }
 
     const message = { ...composeMessage(cmd), messageId: claim.messageId };
-    const outcome = await this.transport.send(route.conn, message);
+    const outcome = await this.whileHoldingLease(cmd.emailId, claim.attempts, () => this.transport.send(route.conn, message));
     const settled = this.settle(outcome, claim.attempts, lastDelivery);
     if (!settled) {
       await this.sendLog.releaseAfterTransient(cmd.emailId, claim.attempts, outcome.response);
@@ -85,6 +91,19 @@ export class SendEmailUseCase {
     const row = await this.sendLog.finish(cmd.emailId, claim.attempts, settled);
     // null: our attempt outlived its lease and another took over; that one reports.
     if (row) await this.report(row);
+  }
+
+  /** Renews the attempt's lease while `work` runs, so only a dead process's attempt expires. */
+  private async whileHoldingLease<T>(emailId: string, attempts: number, work: () => Promise<T>): Promise<T> {
+    const leaseMs = this.settings.attemptLeaseMs;
+    const timer = setInterval(() => {
+      this.sendLog.renewLease(emailId, attempts, leaseMs).catch((err: Error) => this.log.warn(`could not renew the lease of ${emailId}: ${err.message}`));
+    }, Math.max(500, Math.floor(leaseMs / 3)));
+    try {
+      return await work();
+    } finally {
+      clearInterval(timer);
+    }
   }
 
   /** The final outcome of an attempt, or undefined when it should be retried later. */

@@ -91,6 +91,15 @@ export class SendLogRepository {
     return this.find(emailId);
   }
 
+  /** Extends the lease of the running attempt numbered `attempts`. */
+  async renewLease(emailId: string, attempts: number, leaseMs: number): Promise<void> {
+    await this.repo.query(
+      `UPDATE ${this.table} SET attempt_lease_until = now() + $3 * interval '1 millisecond'
+       WHERE email_id = $1 AND state = 'sending' AND attempts = $2`,
+      [emailId, attempts, leaseMs],
+    );
+  }
+
   /** The attempt ended without delivery (4xx, connection trouble): a later attempt is a clean retry. */
   async releaseAfterTransient(emailId: string, attempts: number, response: string): Promise<void> {
     await this.repo

@@ -2,14 +2,15 @@ import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/commo
 import { ConsumerMessages, JsMsg, NatsConnection } from 'nats';
 import { EVENTS, EventName, EventPayload, streamName } from '@mailrouter/contracts';
 import { backoffDelay, BackoffPolicy } from '@mailrouter/domain';
-import { errorMessage, isInfrastructureError, PermanentError, TransientError } from '@mailrouter/platform';
+import { errorMessage, isInfrastructureError, PermanentError, RetryLaterError, TransientError } from '@mailrouter/platform';
 import { NATS_CONNECTION } from './nats-connection';
 import { MESSAGING_SETTINGS, MessagingSettings } from './messaging.settings';
 import { ensureDurableConsumer } from './topology';
 
 export const DEFAULT_CONSUMER_BACKOFF: BackoffPolicy = { initialMs: 1_000, maxMs: 60_000, factor: 2 };
 export const DEFAULT_MAX_ATTEMPTS = 5;
-export const DEFAULT_ACK_WAIT_MS = 60_000;
+/** Short: a dead consumer's messages come back soon; live handlers extend it with working(). */
+export const DEFAULT_ACK_WAIT_MS = 15_000;
 export const DEFAULT_CONCURRENCY = 4;
 
 export interface DeliveryContext {
@@ -64,8 +65,8 @@ class Slots {
 /**
  * Ack / nak-with-delay / quarantine-and-terminate, written once. Handlers only say what
  * happened by returning (ack), throwing PermanentError (quarantine), or throwing anything
- * else (retry with backoff, quarantine after maxAttempts; infrastructure outages retry
- * without end so that an outage never quarantines good work).
+ * else (retry with backoff, quarantine after maxAttempts; infrastructure outages and
+ * RetryLaterError wait without end, so an outage or a wait never quarantines good work).
  */
 @Injectable()
 export class EventConsumers implements OnApplicationShutdown {
@@ -147,6 +148,9 @@ export class EventConsumers implements OnApplicationShutdown {
     } catch (err) {
       if (err instanceof PermanentError) {
         await this.quarantine(opts, m, payload, err.message, msgId);
+      } else if (err instanceof RetryLaterError) {
+        this.log.debug(`${opts.event} ${msgId ?? ''} waits: ${err.message}; again in ${err.retryAfterMs} ms`);
+        m.nak(err.retryAfterMs);
       } else if (isInfrastructureError(err)) {
         const delay = backoffDelay(backoff, Math.min(deliveryCount, 6));
         this.log.warn(`${opts.event} ${msgId ?? ''}: infrastructure unavailable (${errorMessage(err)}); retry in ${delay} ms`);

@@ -1,6 +1,6 @@
 import { Test } from '@nestjs/testing';
 import { INestApplication } from '@nestjs/common';
-import { PermanentError } from '@mailrouter/platform';
+import { PermanentError, RetryLaterError } from '@mailrouter/platform';
 import { deleteNatsPrefix, testNatsPrefix, TEST_NATS_URL, waitFor } from '@mailrouter/testing';
 import type { MailVerdictV1, PublishedConfigV1 } from '@mailrouter/contracts';
 import { MessagingModule } from './messaging.module';
@@ -61,6 +61,32 @@ describe('messaging over a real NATS JetStream', () => {
     expect(quarantined[0]).toMatchObject({ msgId: 'poison', reason: 'never works' });
     await expect(consumers.start({ event: 'mailVerdict', durable: 'x', handle: async () => undefined, quarantine: async () => undefined }))
       .rejects.toThrow(/Two handlers/);
+  });
+
+  it('redelivers work that waits (RetryLaterError) without spending its attempts', async () => {
+    const publisher = app.get(EventPublisher);
+    const consumers = app.get(EventConsumers);
+    let waits = 0;
+    let done = false;
+    const quarantined: QuarantineRecord[] = [];
+    await consumers.start({
+      event: 'sendResult',
+      durable: 'spec-results',
+      maxAttempts: 2,
+      handle: async () => {
+        if (++waits <= 4) throw new RetryLaterError('another worker holds it', 20);
+        done = true;
+      },
+      quarantine: async (r) => {
+        quarantined.push(r);
+      },
+    });
+    await publisher.publish('sendResult', {
+      emailId: 'e1', outcome: 'sent', messageId: '<m@x.test>', deliveryAttempts: 1, possibleDuplicate: false, completedAt: new Date().toISOString(),
+    }, 'e1:result');
+    await waitFor('handled after waiting', () => done);
+    expect(waits).toBe(5);
+    expect(quarantined).toHaveLength(0);
   });
 
   it('keeps published configuration in the key-value bucket and tells watchers', async () => {

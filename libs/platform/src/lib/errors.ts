@@ -16,6 +16,17 @@ export class TransientError extends Error {
   }
 }
 
+/**
+ * Not a failure: the work waits on something else (another replica's attempt, a lease).
+ * The message is redelivered after the delay and never quarantined for it.
+ */
+export class RetryLaterError extends Error {
+  constructor(message: string, public readonly retryAfterMs: number) {
+    super(message);
+    this.name = 'RetryLaterError';
+  }
+}
+
 const INFRA_CODES = new Set([
   'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN',
   // PostgreSQL: connection exceptions, admin shutdown, cannot connect now, too many connections
