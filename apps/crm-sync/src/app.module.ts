@@ -1,0 +1,64 @@
+import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { HealthModule, MessagingModule } from '@mailrouter/messaging';
+import { BearerTokenGuard } from '@mailrouter/platform';
+import { CRM_ENTITIES, dataSourceOptions } from './data-source';
+import { CRM_SETTINGS, CrmSettings, crmSettingsFromEnv } from './settings';
+import { CRM_CONNECTOR } from './crm-connector.token';
+import { TransactionScope } from './transaction-scope.repository';
+import { RecordsRepository } from './builtin-crm/records.repository';
+import { EmailsRepository } from './builtin-crm/emails.repository';
+import { BuiltinCrmConnector } from './builtin-crm/builtin-crm.connector';
+import { ReceivedTrailRepository } from './incoming-flow/received-trail.repository';
+import { ProcessReceivedUseCase } from './incoming-flow/process-received.usecase';
+import { MailReceivedNatsController } from './incoming-flow/mail-received.nats-controller';
+import { QuarantineRepository } from './quarantine/quarantine.repository';
+import { DispatchOutgoingUseCase } from './outgoing-flow/dispatch-outgoing.usecase';
+import { ClaimLoop } from './outgoing-flow/claim-loop.service';
+import { RecordSendResultUseCase } from './outgoing-flow/record-send-result.usecase';
+import { SendResultNatsController } from './outgoing-flow/send-result.nats-controller';
+import { ApiTokenGuard } from './api/api-token.guard';
+import { RecordsUseCase } from './api/records.usecase';
+import { RecordsController } from './api/records.controller';
+import { EmailsUseCase } from './api/emails.usecase';
+import { EmailsController } from './api/emails.controller';
+import { TrailUseCase } from './api/trail.usecase';
+import { TrailController } from './api/trail.controller';
+import { LoadDataNatsController } from './load-data.nats-controller';
+
+@Module({
+  imports: [
+    MessagingModule.forRoot('crm-sync'),
+    TypeOrmModule.forRootAsync({ useFactory: () => dataSourceOptions() }),
+    TypeOrmModule.forFeature(CRM_ENTITIES),
+    HealthModule,
+  ],
+  // RecordsController last: its /crm/v1/:kind routes must not shadow emails, received, quarantine.
+  controllers: [EmailsController, TrailController, RecordsController, LoadDataNatsController],
+  providers: [
+    { provide: CRM_SETTINGS, useFactory: () => crmSettingsFromEnv() },
+    {
+      provide: APP_GUARD,
+      useFactory: (s: CrmSettings) => new ApiTokenGuard(new BearerTokenGuard(s.apiToken)),
+      inject: [CRM_SETTINGS],
+    },
+    TransactionScope,
+    RecordsRepository,
+    EmailsRepository,
+    BuiltinCrmConnector,
+    { provide: CRM_CONNECTOR, useExisting: BuiltinCrmConnector },
+    ReceivedTrailRepository,
+    QuarantineRepository,
+    ProcessReceivedUseCase,
+    MailReceivedNatsController,
+    DispatchOutgoingUseCase,
+    ClaimLoop,
+    RecordSendResultUseCase,
+    SendResultNatsController,
+    RecordsUseCase,
+    EmailsUseCase,
+    TrailUseCase,
+  ],
+})
+export class AppModule {}

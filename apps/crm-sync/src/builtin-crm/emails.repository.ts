@@ -1,0 +1,182 @@
+import { Injectable } from '@nestjs/common';
+import { In } from 'typeorm';
+import { TransactionScope, isUuid } from '../transaction-scope.repository';
+import { AttachmentEntity, EmailEntity, EmailPartyEntity } from './entities/email.entity';
+
+export interface NewParty {
+  role: 'from' | 'to' | 'cc' | 'bcc';
+  address: string;
+  name?: string | null;
+  recordType?: string | null;
+  recordId?: string | null;
+}
+
+export interface NewAttachment {
+  filename: string;
+  contentType: string;
+  size: number;
+  content: Buffer | null;
+}
+
+export type NewEmail = Omit<
+  EmailEntity,
+  'id' | 'createdAt' | 'parties' | 'attachments' | 'deliveryAttempts' | 'claimCount' | 'leaseUntil' | 'sentAt' | 'failureReason'
+> & { parties: NewParty[]; attachments: NewAttachment[] };
+
+export interface EmailFilter {
+  direction?: string;
+  status?: string;
+  messageId?: string;
+  ownerId?: string;
+  limit: number;
+}
+
+/** Email activities, their parties and attachments. */
+@Injectable()
+export class EmailsRepository {
+  constructor(private readonly scope: TransactionScope) {}
+
+  /** Inserts an email with its parties and attachments (call inside TransactionScope.run). */
+  async insert(email: NewEmail): Promise<EmailEntity> {
+    return this.scope.run(async () => {
+      const m = this.scope.manager();
+      const { parties, attachments, ...row } = email;
+      const saved = await m.save(EmailEntity, m.create(EmailEntity, row));
+      if (parties.length) {
+        await m.insert(EmailPartyEntity, parties.map((p, position) => ({
+          emailId: saved.id, role: p.role, address: p.address, name: p.name ?? null,
+          recordType: p.recordType ?? null, recordId: p.recordId ?? null, position,
+        })));
+      }
+      for (const a of attachments) {
+        await m.insert(AttachmentEntity, { emailId: saved.id, ...a });
+      }
+      return saved;
+    });
+  }
+
+  async find(id: string): Promise<EmailEntity | null> {
+    if (!isUuid(id)) return null;
+    return this.scope.manager().findOne(EmailEntity, { where: { id } });
+  }
+
+  /** The email with its parties (header order) and attachments (content not loaded). */
+  async findDetailed(id: string): Promise<{ email: EmailEntity; parties: EmailPartyEntity[]; attachments: AttachmentEntity[] } | null> {
+    const email = await this.find(id);
+    if (!email) return null;
+    const m = this.scope.manager();
+    const [parties, attachments] = await Promise.all([
+      m.find(EmailPartyEntity, { where: { emailId: id }, order: { position: 'ASC' } }),
+      m.createQueryBuilder(AttachmentEntity, 'a')
+        .select(['a.id', 'a.emailId', 'a.filename', 'a.contentType', 'a.size'])
+        .addSelect('a.content IS NOT NULL', 'stored')
+        .where('a.email_id = :id', { id })
+        .getRawAndEntities(),
+    ]);
+    const stored = new Map(attachments.raw.map((r: { a_id: string; stored: boolean }) => [r.a_id, r.stored]));
+    return {
+      email, parties,
+      attachments: attachments.entities.map((a) => Object.assign(a, { content: stored.get(a.id) ? Buffer.alloc(0) : null })),
+    };
+  }
+
+  async attachmentContent(emailId: string, attachmentId: string): Promise<AttachmentEntity | null> {
+    if (!isUuid(emailId) || !isUuid(attachmentId)) return null;
+    return this.scope.manager().findOne(AttachmentEntity, { where: { id: attachmentId, emailId } });
+  }
+
+  async partiesOf(emailIds: string[]): Promise<EmailPartyEntity[]> {
+    if (!emailIds.length) return [];
+    return this.scope.manager().find(EmailPartyEntity, { where: { emailId: In(emailIds) }, order: { position: 'ASC' } });
+  }
+
+  list(filter: EmailFilter): Promise<EmailEntity[]> {
+    const qb = this.scope.manager().createQueryBuilder(EmailEntity, 'e');
+    if (filter.direction) qb.andWhere('e.direction = :direction', { direction: filter.direction });
+    if (filter.status) qb.andWhere('e.status = :status', { status: filter.status });
+    if (filter.messageId) qb.andWhere('e.message_id = :messageId', { messageId: filter.messageId });
+    if (filter.ownerId) qb.andWhere('e.owner_id = :ownerId', { ownerId: filter.ownerId });
+    return qb.orderBy('e.created_at', 'DESC').addOrderBy('e.id', 'DESC').take(filter.limit).getMany();
+  }
+
+  findByOwnerAndMessageId(ownerType: string, ownerId: string, messageId: string): Promise<EmailEntity | null> {
+    return this.scope.manager().findOne(EmailEntity, { where: { ownerType, ownerId, messageId } });
+  }
+
+  findByOwnerAndReceivedId(ownerType: string, ownerId: string, receivedId: string): Promise<EmailEntity | null> {
+    return this.scope.manager().findOne(EmailEntity, { where: { ownerType, ownerId, receivedId } });
+  }
+
+  /** The first email that carried this tracking token (the one that was sent). */
+  findByTrackingToken(token: string): Promise<EmailEntity | null> {
+    return this.scope.manager().createQueryBuilder(EmailEntity, 'e')
+      .where('upper(e.tracking_token) = upper(:token)', { token })
+      .orderBy(`(e.direction = 'outgoing')`, 'DESC').addOrderBy('e.created_at', 'ASC')
+      .getOne();
+  }
+
+  /** The newest email among these Message-IDs (In-Reply-To first, then References, newest last). */
+  async findByMessageIds(ids: string[]): Promise<EmailEntity | null> {
+    if (!ids.length) return null;
+    const rows = await this.scope.manager().find(EmailEntity, { where: { messageId: In(ids) }, order: { createdAt: 'ASC' } });
+    for (const id of ids) {
+      const hit = rows.find((r) => r.messageId === id);
+      if (hit) return hit;
+    }
+    return null;
+  }
+
+  async nextTrackingCounter(): Promise<number> {
+    const rows: { n: string }[] = await this.scope.manager().query(`SELECT nextval('crm.tracking_token_counter') AS n`);
+    return Number(rows[0].n);
+  }
+
+  /** draft → pending-send with its token; false when the email is not a draft (any more). */
+  async queueForSending(id: string, trackingToken: string): Promise<boolean> {
+    const res = await this.scope.manager().createQueryBuilder().update(EmailEntity)
+      .set({ status: 'pending-send', trackingToken })
+      .where(`id = :id AND direction = 'outgoing' AND status = 'draft'`, { id })
+      .execute();
+    return (res.affected ?? 0) > 0;
+  }
+
+  /**
+   * Claims up to `limit` outgoing emails: pending ones, and those whose claimer's lease ran out.
+   * SKIP LOCKED lets replicas claim side by side without taking the same email.
+   */
+  async claim(limit: number, leaseMs: number): Promise<EmailEntity[]> {
+    const rows: Record<string, unknown>[] = await this.scope.manager().query(
+      `UPDATE crm.email SET status = 'sending', claim_count = claim_count + 1,
+              lease_until = now() + ($2::int * interval '1 millisecond')
+        WHERE id IN (
+          SELECT id FROM crm.email
+           WHERE direction = 'outgoing'
+             AND (status = 'pending-send' OR (status = 'sending' AND lease_until < now()))
+           ORDER BY created_at LIMIT $1
+           FOR UPDATE SKIP LOCKED)
+        RETURNING id`,
+      [limit, leaseMs],
+    );
+    const flat = (Array.isArray(rows[0]) ? rows[0] : rows) as { id: string }[];
+    if (!flat.length) return [];
+    return this.scope.manager().find(EmailEntity, { where: { id: In(flat.map((r) => r.id)) }, order: { createdAt: 'ASC' } });
+  }
+
+  /** Sent: final. Idempotent; a failed email may still turn out sent (a late result). */
+  async markSent(id: string, messageId: string, deliveryAttempts: number, sentAt: Date): Promise<boolean> {
+    const res = await this.scope.manager().createQueryBuilder().update(EmailEntity)
+      .set({ status: 'sent', messageId, deliveryAttempts, sentAt, leaseUntil: null, failureReason: null })
+      .where(`id = :id AND direction = 'outgoing' AND status <> 'sent'`, { id })
+      .execute();
+    return (res.affected ?? 0) > 0;
+  }
+
+  /** Failed, unless it was sent already: a sent email never moves back. */
+  async markFailed(id: string, reason: string, deliveryAttempts: number, messageId?: string): Promise<boolean> {
+    const res = await this.scope.manager().createQueryBuilder().update(EmailEntity)
+      .set({ status: 'failed', failureReason: reason, deliveryAttempts, leaseUntil: null, ...(messageId ? { messageId } : {}) })
+      .where(`id = :id AND direction = 'outgoing' AND status NOT IN ('sent', 'failed')`, { id })
+      .execute();
+    return (res.affected ?? 0) > 0;
+  }
+}

@@ -1,0 +1,25 @@
+import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { EventConsumers } from '@mailrouter/messaging';
+import { CRM_SETTINGS, CrmSettings } from '../settings';
+import { RecordSendResultUseCase } from './record-send-result.usecase';
+
+/** Consumes `sendResult` (durable `crm-sync-send-results`, shared by replicas). */
+@Injectable()
+export class SendResultNatsController implements OnApplicationBootstrap {
+  constructor(
+    private readonly consumers: EventConsumers,
+    private readonly useCase: RecordSendResultUseCase,
+    @Inject(CRM_SETTINGS) private readonly settings: CrmSettings,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.consumers.start({
+      event: 'sendResult',
+      durable: 'crm-sync-send-results',
+      maxAttempts: this.settings.sendResultMaxAttempts,
+      backoff: this.settings.consumerBackoff,
+      handle: (result) => this.useCase.handle(result),
+      quarantine: (record) => this.useCase.quarantine(record),
+    });
+  }
+}
