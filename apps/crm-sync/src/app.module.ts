@@ -18,7 +18,6 @@ import { DispatchOutgoingUseCase } from './outgoing-flow/dispatch-outgoing.useca
 import { ClaimLoop } from './outgoing-flow/claim-loop.service';
 import { RecordSendResultUseCase } from './outgoing-flow/record-send-result.usecase';
 import { SendResultNatsController } from './outgoing-flow/send-result.nats-controller';
-import { ApiTokenGuard } from './api/api-token.guard';
 import { RecordsUseCase } from './api/records.usecase';
 import { RecordsController } from './api/records.controller';
 import { EmailsUseCase } from './api/emails.usecase';
@@ -40,7 +39,7 @@ import { LoadDataNatsController } from './load-data.nats-controller';
     { provide: CRM_SETTINGS, useFactory: () => crmSettingsFromEnv() },
     {
       provide: APP_GUARD,
-      useFactory: (s: CrmSettings) => new ApiTokenGuard(new BearerTokenGuard(s.apiToken)),
+      useFactory: (s: CrmSettings) => new BearerTokenGuard(s.apiToken),
       inject: [CRM_SETTINGS],
     },
     TransactionScope,

@@ -2,7 +2,6 @@ import { schemaDrift } from '@mailrouter/testing';
 import { dataSourceOptions } from './data-source';
 
 // Real services: allow for a loaded machine (jest's project-level testTimeout does not apply here).
-jest.setTimeout(60_000);
 
 describe('crm schema', () => {
   it('the migrations build exactly what the entities describe', async () => {

@@ -3,7 +3,6 @@ import { createTestDatabase, deleteNatsPrefix, TestDatabase, testNatsPrefix, TES
 import { CrmSyncUnderTest, startCrmSync } from '../testing/crm-sync.harness';
 
 // Real services: allow for a loaded machine (jest's project-level testTimeout does not apply here).
-jest.setTimeout(60_000);
 
 describe('crm-sync REST API and load-data RPC (real PostgreSQL + NATS)', () => {
   const prefix = testNatsPrefix();

@@ -7,7 +7,6 @@ import { buildMime, createTestDatabase, deleteNatsPrefix, TestDatabase, testNats
 import { CrmSyncUnderTest, startCrmSync } from '../testing/crm-sync.harness';
 
 // Real services: allow for a loaded machine (jest's project-level testTimeout does not apply here).
-jest.setTimeout(60_000);
 
 describe('crm-sync incoming flow: received mail → CRM verdict (real PostgreSQL + NATS)', () => {
   const prefix = testNatsPrefix();

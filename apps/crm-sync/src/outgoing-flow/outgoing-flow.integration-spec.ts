@@ -11,7 +11,6 @@ interface SeenCommand {
 }
 
 // Real services: allow for a loaded machine (jest's project-level testTimeout does not apply here).
-jest.setTimeout(60_000);
 
 describe('crm-sync outgoing flow: pending-send → send command → result (real PostgreSQL + NATS)', () => {
   const prefix = testNatsPrefix();

@@ -46,6 +46,8 @@ export class BearerTokenGuard implements CanActivate {
     this.expected = digest(token);
   }
   canActivate(context: ExecutionContext): boolean {
+    // Only HTTP requests carry the token; NATS request-reply handlers are inside the cluster.
+    if (context.getType() !== 'http') return true;
     const req = context.switchToHttp().getRequest<{ headers: Record<string, string | undefined>; url?: string }>();
     if (req.url && /^\/health(\/|$)/.test(req.url)) return true;
     const header = req.headers['authorization'] ?? '';

@@ -40,7 +40,6 @@ function headerLines(raw: Buffer): string[] {
 }
 
 // The per-project testTimeout of jest.config.js is not applied: give real servers time.
-jest.setTimeout(60_000);
 
 describe('SMTP adapter against a real SMTP server', () => {
   const pool = new SmtpSenderPool();
