@@ -1,7 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { randomBytes } from 'node:crypto';
-import type { MailEndpointV1, MailReceivedV1, MailVerdictV1, PublishedConfigV1, PublishedMailboxV1 } from '@mailrouter/contracts';
+import type { MailEndpointV1, MailReceivedV1, MailVerdictV1, PublishedConfigInputV1, PublishedMailboxV1 } from '@mailrouter/contracts';
 import { streamName } from '@mailrouter/contracts';
 import {
   ConfigStore, EventConsumers, EventPublisher, MessagingModule, natsMicroserviceOptions, NATS_CONNECTION, RawMailStore, RpcClient,
@@ -48,7 +48,7 @@ describe('incoming service (in-process, real PostgreSQL, NATS JetStream and Dove
     pollIntervalSeconds: 1, incoming,
   });
   async function publishConfig(): Promise<void> {
-    const cfg: PublishedConfigV1 = {
+    const cfg: PublishedConfigInputV1 = {
       schema: 'mailrouter.config.v1', version: ++version, publishedAt: new Date().toISOString(),
       deployments: [{ id: 'dep-1', name: 'Test', crm: { type: 'builtin' } }], mailboxes: [...mailboxes.values()],
     };

@@ -5,7 +5,7 @@ import { Test } from '@nestjs/testing';
 import { connect, NatsConnection } from 'nats';
 import { DataSource } from 'typeorm';
 import {
-  EVENTS, prefixed, PublishedConfigV1, SendCommandV1, SendResultV1, streamName,
+  EVENTS, prefixed, PublishedConfigInputV1, SendCommandV1, SendResultV1, streamName,
 } from '@mailrouter/contracts';
 import { deterministicMessageId } from '@mailrouter/domain';
 import {
@@ -148,7 +148,7 @@ describe('outgoing service: send commands in, mail out over SMTP, results back',
       published.push(r);
       return original(r);
     });
-    const config: PublishedConfigV1 = {
+    const config: PublishedConfigInputV1 = {
       schema: 'mailrouter.config.v1',
       version: 1,
       publishedAt: new Date().toISOString(),

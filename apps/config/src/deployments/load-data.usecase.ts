@@ -31,7 +31,7 @@ export class LoadDataUseCase {
     if (!deployment) throw notFound('deployment', deploymentId);
     const answer = await this.services.ask(
       'crmLoadData',
-      { deploymentId: deployment.id, crm: { type: deployment.crmType } },
+      { deploymentId: deployment.id, crm: { type: 'builtin' } },
       this.settings.loadDataTimeoutSeconds,
     );
     if (!answer.ok) {

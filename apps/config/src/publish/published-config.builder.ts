@@ -1,4 +1,4 @@
-import type { PublishedConfigV1, PublishedMailboxV1 } from '@mailrouter/contracts';
+import { DEFAULT_DEPLOYMENT_TRACKING, type PublishedConfigV1, type PublishedMailboxV1 } from '@mailrouter/contracts';
 import type { CrmType, MailboxKind } from '@mailrouter/domain';
 import {
   EndpointDeployment, EndpointMailbox, EndpointProfile, resolveEndpoint,
@@ -57,7 +57,9 @@ export function buildPublishedConfig(
       .map((d) => ({
         id: d.id,
         name: d.name,
-        crm: { type: d.crmType },
+        // Dataverse connections and per-deployment tracking settings come with issue 4's config side.
+        crm: { type: 'builtin' as const },
+        tracking: DEFAULT_DEPLOYMENT_TRACKING,
         ...(d.incomingProfileId && { incomingProfileId: d.incomingProfileId }),
         ...(d.outgoingProfileId && { outgoingProfileId: d.outgoingProfileId }),
       })),

@@ -43,3 +43,59 @@ export const MailboxRefV1 = z.object({
   crmId: z.string().optional(),
 });
 export type MailboxRefV1 = z.infer<typeof MailboxRefV1>;
+
+/** How a deployment reaches its CRM: the built-in one, or Dynamics 365 / Dataverse (Web API, OAuth2 client credentials). */
+export const CrmConnectionV1 = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('builtin') }),
+  z.object({
+    type: z.literal('dataverse'),
+    /** Environment URL, e.g. https://contoso.crm.dynamics.com */
+    url: z.string(),
+    tenantId: z.string(),
+    clientId: z.string(),
+    clientSecret: SealedSecretV1.optional(),
+    /** Token authority; default https://login.microsoftonline.com/<tenantId> (an emulator's in tests). */
+    authority: z.string().optional(),
+  }),
+]);
+export type CrmConnectionV1 = z.infer<typeof CrmConnectionV1>;
+
+/**
+ * A deployment's tracking and correlation settings (the original's system settings), one
+ * configuration per deployment. Every field has the original's default, so older snapshots parse.
+ */
+export const DeploymentTrackingV1 = z.object({
+  token: z
+    .object({
+      enabled: z.boolean().default(true),
+      prefix: z.string().min(1).max(20).default('CRM:'),
+      baseNumber: z.number().int().min(0).max(9999).default(0),
+      userNumberDigits: z.number().int().min(1).max(9).default(3),
+      counterDigits: z.number().int().min(1).max(9).default(4),
+    })
+    .default({ enabled: true, prefix: 'CRM:', baseNumber: 0, userNumberDigits: 3, counterDigits: 4 }),
+  /** Smart matching (subject + shared addresses): off by default, as in the original. */
+  smartMatching: z
+    .object({
+      enabled: z.boolean().default(false),
+      /** Minimum number of shared sender/recipient addresses. */
+      minSharedAddresses: z.number().int().min(1).max(100).default(2),
+    })
+    .default({ enabled: false, minSharedAddresses: 2 }),
+  /** Track email sent between two CRM users as two activities (one per user). */
+  trackBetweenUsersAsTwo: z.boolean().default(false),
+  /** Auto-replies, bounces and bulk mail: tracked only when true. */
+  trackAutomaticReplies: z.boolean().default(false),
+  /** Loop guard: more than maxMessages from one sender within windowMinutes stop being tracked. */
+  loopGuard: z
+    .object({ maxMessages: z.number().int().min(1).default(20), windowMinutes: z.number().int().min(1).default(120) })
+    .default({ maxMessages: 20, windowMinutes: 120 }),
+  /** A From domain failing DMARC is not linked or correlated by sender alone. */
+  distrustDmarcFailures: z.boolean().default(true),
+  /** Leave an address matching several records unresolved instead of linking every match. */
+  leaveAmbiguousUnresolved: z.boolean().default(false),
+  /** Attachments larger than this are listed, not stored. */
+  maxAttachmentBytes: z.number().int().min(0).default(25 * 1024 * 1024),
+});
+export type DeploymentTrackingV1 = z.infer<typeof DeploymentTrackingV1>;
+export const DEFAULT_DEPLOYMENT_TRACKING: DeploymentTrackingV1 = DeploymentTrackingV1.parse({});

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { CRM_TYPES, MAILBOX_KINDS } from '@mailrouter/domain';
-import { MailEndpointV1 } from './common';
+import { MAILBOX_KINDS } from '@mailrouter/domain';
+import { CrmConnectionV1, DEFAULT_DEPLOYMENT_TRACKING, DeploymentTrackingV1, MailEndpointV1 } from './common';
 
 /**
  * A published configuration version: what `config` writes to the key-value bucket and the
@@ -24,7 +24,8 @@ export type PublishedMailboxV1 = z.infer<typeof PublishedMailboxV1>;
 export const PublishedDeploymentV1 = z.object({
   id: z.string(),
   name: z.string(),
-  crm: z.object({ type: z.enum(CRM_TYPES) }),
+  crm: CrmConnectionV1,
+  tracking: DeploymentTrackingV1.default(DEFAULT_DEPLOYMENT_TRACKING),
   incomingProfileId: z.string().optional(),
   outgoingProfileId: z.string().optional(),
 });
@@ -39,6 +40,8 @@ export const PublishedConfigV1 = z.object({
   mailboxes: z.array(PublishedMailboxV1),
 });
 export type PublishedConfigV1 = z.infer<typeof PublishedConfigV1>;
+/** What a writer may leave out (defaults are filled in when it is parsed). */
+export type PublishedConfigInputV1 = z.input<typeof PublishedConfigV1>;
 
 /** Keys of the configuration key-value bucket. Changing one needs a migration plan. */
 export const CONFIG_KV_KEYS = {

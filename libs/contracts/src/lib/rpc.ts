@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MailEndpointV1, TestResultV1 } from './common';
+import { CrmConnectionV1, MailEndpointV1, TestResultV1 } from './common';
 
 export const TestAccessRequestV1 = z.object({
   mailboxAddress: z.string(),
@@ -11,7 +11,7 @@ export type TestAccessReplyV1 = TestResultV1;
 
 export const LoadDataRequestV1 = z.object({
   deploymentId: z.string(),
-  crm: z.object({ type: z.literal('builtin') }),
+  crm: CrmConnectionV1,
 });
 export type LoadDataRequestV1 = z.infer<typeof LoadDataRequestV1>;
 

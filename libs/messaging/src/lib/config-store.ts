@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { KV, KvWatchInclude, NatsConnection, QueuedIterator, KvEntry, StorageType } from 'nats';
-import { CONFIG_KV_KEYS, PublishedConfigV1, bucketName } from '@mailrouter/contracts';
+import { CONFIG_KV_KEYS, PublishedConfigInputV1, PublishedConfigV1, bucketName } from '@mailrouter/contracts';
 import { errorMessage } from '@mailrouter/platform';
 import { NATS_CONNECTION } from './nats-connection';
 import { MESSAGING_SETTINGS, MessagingSettings } from './messaging.settings';
@@ -30,7 +30,7 @@ export class ConfigStore implements OnModuleDestroy {
     return this.kvPromise;
   }
 
-  async write(config: PublishedConfigV1): Promise<void> {
+  async write(config: PublishedConfigInputV1): Promise<void> {
     const kv = await this.kv();
     const body = Buffer.from(JSON.stringify(PublishedConfigV1.parse(config)));
     await kv.put(CONFIG_KV_KEYS.version(config.version), body);
