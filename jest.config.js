@@ -16,6 +16,8 @@ const common = {
   transform: { '^.+\\.(t|j)s$': ['@swc/jest', swc] },
   moduleNameMapper,
   modulePathIgnorePatterns: ['<rootDir>/dist/', '<rootDir>/.run/'],
+  // htmlparser2 12 (under sanitize-html) and its dom* deps ship as ES modules only: transform them.
+  transformIgnorePatterns: ['/node_modules/(?!(?:.*/node_modules/)?(?:htmlparser2|domhandler|domutils|dom-serializer|domelementtype|entities)/)'],
 };
 
 module.exports = {

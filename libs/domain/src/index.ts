@@ -5,3 +5,4 @@ export * from './lib/message-id';
 export * from './lib/smtp-failure';
 export * from './lib/backoff';
 export * from './lib/crm-connector.port';
+export * from './lib/automatic-mail';
