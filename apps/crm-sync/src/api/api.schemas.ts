@@ -9,10 +9,26 @@ const queueTracking = z.enum(['all', 'responses', 'crm-records', 'email-enabled'
 
 export const UserBody = z.object({
   fullName: text, email: address, incomingTracking: userTracking.default('all'), emailRouter: z.boolean().default(true),
+  emailAddressApproved: z.boolean().default(true),
 });
 export const QueueBody = z.object({
   name: text, email: address, incomingTracking: queueTracking.default('all'), emailRouter: z.boolean().default(true),
+  emailAddressApproved: z.boolean().default(true),
 });
+
+const nonEmpty = (b: object) => Object.keys(b).length > 0;
+/** PATCH /crm/v1/users/:id: the tracking option, the address approval, delivery by the router. */
+export const UserPatch = z.strictObject({
+  incomingTracking: userTracking.optional(), emailAddressApproved: z.boolean().optional(), emailRouter: z.boolean().optional(),
+}).refine(nonEmpty, 'give at least one of incomingTracking, emailAddressApproved, emailRouter');
+export const QueuePatch = z.strictObject({
+  incomingTracking: queueTracking.optional(), emailAddressApproved: z.boolean().optional(), emailRouter: z.boolean().optional(),
+}).refine(nonEmpty, 'give at least one of incomingTracking, emailAddressApproved, emailRouter');
+export type OwnerPatch = z.infer<typeof UserPatch> | z.infer<typeof QueuePatch>;
+export const OWNER_PATCHES = { users: { type: 'user', schema: UserPatch }, queues: { type: 'queue', schema: QueuePatch } } as const;
+
+export const ListQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) });
+export type ListQuery = z.infer<typeof ListQuery>;
 export const ContactBody = z.object({ fullName: text, email: address, accountId: uuid.optional() });
 export const AccountBody = z.object({ name: text, email: address.optional() });
 export const LeadBody = z.object({ fullName: text, email: address });

@@ -1,11 +1,12 @@
-import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { formatTrackingToken, normalizeAddress, normalizeMessageId } from '@mailrouter/domain';
 import { badRequest } from '@mailrouter/platform';
 import { BuiltinCrmConnector } from '../builtin-crm/builtin-crm.connector';
 import { EmailsRepository } from '../builtin-crm/emails.repository';
 import { RecordsRepository } from '../builtin-crm/records.repository';
 import type { CrmQueueEntity, CrmUserEntity } from '../builtin-crm/entities/crm-records.entity';
-import { CRM_SETTINGS, CrmSettings } from '../settings';
+import { DeploymentSettingsRepository, tokenSettings } from '../builtin-crm/deployment-settings.repository';
+import { conversationSubject } from '../builtin-crm/correlation';
 import { TransactionScope } from '../transaction-scope.repository';
 import { ComposeBody, EmailQuery } from './api.schemas';
 import { emailSummary, emailView } from './views';
@@ -18,7 +19,7 @@ export class EmailsUseCase {
     private readonly records: RecordsRepository,
     private readonly crm: BuiltinCrmConnector,
     private readonly scope: TransactionScope,
-    @Inject(CRM_SETTINGS) private readonly settings: CrmSettings,
+    private readonly deployments: DeploymentSettingsRepository,
   ) {}
 
   async list(q: EmailQuery) {
@@ -49,12 +50,12 @@ export class EmailsUseCase {
       ...body.bcc.map((a) => ({ role: 'bcc' as const, address: normalizeAddress(a) })),
     ]);
     const id = await this.scope.run(async () => {
-      const token = body.send ? await this.newToken(owner.userNumber) : null;
+      const token = body.send ? await this.newToken(owner.kind, ownerRecord.id, owner.userNumber) : null;
       const saved = await this.emails.insert({
         direction: 'outgoing', status: body.send ? 'pending-send' : 'draft', ownerType: owner.kind, ownerId: ownerRecord.id,
         subject: body.subject, bodyText: body.text ?? null, bodyHtml: body.html ?? null, messageId: null,
         inReplyTo: inReplyTo ?? null, references: inReplyTo ? [...(original?.references ?? []), inReplyTo] : [],
-        trackingToken: token, regardingType: regarding?.type ?? null, regardingId: regarding?.id ?? null,
+        trackingToken: token, conversationSubject: conversationSubject(body.subject), regardingType: regarding?.type ?? null, regardingId: regarding?.id ?? null,
         receivedId: null, parties, attachments: [],
       });
       return saved.id;
@@ -68,13 +69,16 @@ export class EmailsUseCase {
     if (!email || email.direction !== 'outgoing') throw new NotFoundException(`no outgoing email ${id}`);
     if (email.status !== 'draft') throw new ConflictException(`email ${id} is ${email.status}, not a draft`);
     const user = email.ownerType === 'user' ? await this.records.findUser(email.ownerId) : null;
-    const token = await this.newToken(user?.userNumber ?? 0);
+    const token = await this.newToken(email.ownerType as 'user' | 'queue', email.ownerId, user?.userNumber ?? 0);
     if (!(await this.emails.queueForSending(id, token))) throw new ConflictException(`email ${id} is not a draft any more`);
     return this.get(id);
   }
 
-  private async newToken(userNumber: number): Promise<string> {
-    return formatTrackingToken(this.settings.trackingToken, userNumber, await this.emails.nextTrackingCounter());
+  /** A tracking token in the format of the owner's deployment; none when that deployment does not use tokens. */
+  private async newToken(kind: 'user' | 'queue', ownerId: string, userNumber: number): Promise<string | null> {
+    const tracking = await this.deployments.forOwner(kind, ownerId);
+    if (!tracking.token.enabled) return null;
+    return formatTrackingToken(tokenSettings(tracking), userNumber, await this.emails.nextTrackingCounter());
   }
 
   private async owner(body: ComposeBody): Promise<{ kind: 'user' | 'queue'; record: CrmUserEntity | CrmQueueEntity; name: string; userNumber: number }> {

@@ -3,7 +3,7 @@ import { normalizeAddress, RecordType } from '@mailrouter/domain';
 import { badRequest } from '@mailrouter/platform';
 import { RecordsRepository } from '../builtin-crm/records.repository';
 import { isUniqueViolation } from '../transaction-scope.repository';
-import { RECORD_BODIES, RecordBody, RecordKind } from './api.schemas';
+import { OwnerPatch, RECORD_BODIES, RecordBody, RecordKind } from './api.schemas';
 import { recordView } from './views';
 
 /** Create, list and read the built-in CRM's users, queues, contacts, accounts and leads. */
@@ -30,6 +30,12 @@ export class RecordsUseCase {
       if (isUniqueViolation(err)) throw new ConflictException(`a ${type} with the address ${String(values.email)} exists already`);
       throw err;
     }
+  }
+
+  async update(type: 'user' | 'queue', id: string, patch: OwnerPatch): Promise<Record<string, unknown>> {
+    const record = await this.records.update(type, id, patch);
+    if (!record) throw new NotFoundException(`no ${type} ${id}`);
+    return recordView(type, record);
   }
 
   async list(kind: string): Promise<Record<string, unknown>[]> {

@@ -1,9 +1,9 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ZodPipe } from '@mailrouter/platform';
-import { ReceivedQuery } from './api.schemas';
+import { ListQuery, ReceivedQuery } from './api.schemas';
 import { TrailUseCase } from './trail.usecase';
 
-/** /crm/v1/received (the trail) and /crm/v1/quarantine. */
+/** /crm/v1/received (the trail), /crm/v1/quarantine, /crm/v1/alerts and /crm/v1/queues/:id/items. */
 @Controller('crm/v1')
 export class TrailController {
   constructor(private readonly trail: TrailUseCase) {}
@@ -21,5 +21,15 @@ export class TrailController {
   @Get('quarantine')
   quarantine() {
     return this.trail.quarantine();
+  }
+
+  @Get('alerts')
+  alerts(@Query(new ZodPipe(ListQuery)) query: ListQuery) {
+    return this.trail.alerts(query.limit);
+  }
+
+  @Get('queues/:id/items')
+  queueItems(@Param('id') id: string, @Query(new ZodPipe(ListQuery)) query: ListQuery) {
+    return this.trail.queueItems(id, query.limit);
   }
 }

@@ -3,12 +3,19 @@ import { normalizeMessageId } from '@mailrouter/domain';
 import { ReceivedTrailRepository } from '../incoming-flow/received-trail.repository';
 import { QuarantineRepository } from '../quarantine/quarantine.repository';
 import { ReceivedQuery } from './api.schemas';
-import { quarantineView, receivedView } from './views';
+import { alertView, queueItemView, quarantineView, receivedView } from './views';
+import { TrackingStateRepository } from '../builtin-crm/tracking-state.repository';
+import { RecordsRepository } from '../builtin-crm/records.repository';
 
-/** Why received mail was (not) tracked, and what was quarantined. */
+/** Why received mail was (not) tracked, what was quarantined, alerts, queue items. */
 @Injectable()
 export class TrailUseCase {
-  constructor(private readonly trail: ReceivedTrailRepository, private readonly quarantines: QuarantineRepository) {}
+  constructor(
+    private readonly trail: ReceivedTrailRepository,
+    private readonly quarantines: QuarantineRepository,
+    private readonly state: TrackingStateRepository,
+    private readonly records: RecordsRepository,
+  ) {}
 
   async list(q: ReceivedQuery) {
     const rows = await this.trail.list({ ...q, messageId: q.messageId ? normalizeMessageId(q.messageId) : undefined });
@@ -23,5 +30,14 @@ export class TrailUseCase {
 
   async quarantine() {
     return (await this.quarantines.list(500)).map(quarantineView);
+  }
+
+  async alerts(limit: number) {
+    return (await this.state.listAlerts(limit)).map(alertView);
+  }
+
+  async queueItems(queueId: string, limit: number) {
+    if (!(await this.records.findQueue(queueId))) throw new NotFoundException(`no queue ${queueId}`);
+    return (await this.state.queueItems(queueId, limit)).map(queueItemView);
   }
 }

@@ -2,6 +2,8 @@ import type { RecordType } from '@mailrouter/domain';
 import type { RecordEntity } from '../builtin-crm/records.repository';
 import type { AttachmentEntity, EmailEntity, EmailPartyEntity } from '../builtin-crm/entities/email.entity';
 import type { QuarantineEntity, ReceivedMailEntity } from '../builtin-crm/entities/trail.entity';
+import type { AlertEntity } from '../builtin-crm/entities/tracking-state.entity';
+import type { QueueItemRow } from '../builtin-crm/tracking-state.repository';
 
 /** JSON shapes of the REST API (camelCase, ISO dates). */
 
@@ -41,7 +43,18 @@ export function receivedView(r: ReceivedMailEntity) {
     receivedId: r.receivedId, mailboxId: r.mailboxId, messageId: r.messageId, subject: r.subject,
     fromAddress: r.fromAddress, outcome: r.outcome, reason: r.reason, reasonText: r.reasonText,
     activityId: r.activityId, decidedAt: r.decidedAt.toISOString(),
+    owner: r.ownerType && r.ownerId ? { type: r.ownerType, id: r.ownerId } : null,
+    correlationRule: r.correlationRule, parties: r.parties, authentication: r.authentication,
+    automatic: r.automaticKind ? { kind: r.automaticKind, reason: r.automaticReason } : null,
   };
+}
+
+export function alertView(a: AlertEntity) {
+  return { id: a.id, kind: a.kind, owner: { type: a.ownerType, id: a.ownerId }, sender: a.sender, message: a.message, createdAt: a.createdAt.toISOString() };
+}
+
+export function queueItemView(q: QueueItemRow) {
+  return { id: q.id, queueId: q.queueId, emailId: q.emailId, subject: q.subject, createdAt: new Date(q.createdAt).toISOString() };
 }
 
 export function quarantineView(q: QuarantineEntity) {

@@ -1,20 +1,45 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
+import type { DeploymentTrackingV1 } from '@mailrouter/contracts';
 import {
-  CheckIncomingResult, CrmConnector, CrmMailboxRecord, DeliverIncomingResult, EmailAddress, findTrackingToken,
-  IncomingEmail, OutgoingEmail, RecordRef, SendOutcome, TrackingOption, normalizeMessageId,
+  CheckIncomingResult, CrmConnector, CrmMailboxRecord, DeliverIncomingResult, EmailAddress, IncomingEmail, MailInspection,
+  OutgoingEmail, SendOutcome, TrackingOption, normalizeMessageId,
 } from '@mailrouter/domain';
 import { PermanentError } from '@mailrouter/platform';
-import { CRM_SETTINGS, CrmSettings } from '../settings';
 import { RecordsRepository } from './records.repository';
 import { EmailsRepository, NewParty } from './emails.repository';
+import { TrackingStateRepository } from './tracking-state.repository';
+import { DeploymentSettingsRepository, tokenSettings } from './deployment-settings.repository';
 import { decideTracking, TrackingFacts } from './tracking-rules';
+import { conversationSubject, correlate } from './correlation';
+import { PartyOptions, resolveParties } from './party-resolution';
+import { findMangledTrackingToken } from './token-matching';
 import type { CrmQueueEntity, CrmUserEntity } from './entities/crm-records.entity';
 import type { EmailEntity, EmailPartyEntity } from './entities/email.entity';
 
 type Owner = { kind: 'user' | 'queue'; record: CrmUserEntity | CrmQueueEntity };
+type PartyInput = EmailAddress & { role: NewParty['role'] };
 
 function ownerName(o: Owner): string {
   return o.kind === 'user' ? (o.record as CrmUserEntity).fullName : (o.record as CrmQueueEntity).name;
+}
+
+function ownerLabel(o: Owner): string {
+  return `${o.kind} ${ownerName(o)} <${o.record.email}>`;
+}
+
+function partiesOf(e: IncomingEmail['email']): PartyInput[] {
+  return [
+    ...(e.from ? [{ role: 'from' as const, ...e.from }] : []),
+    ...e.to.map((a) => ({ role: 'to' as const, ...a })),
+    ...e.cc.map((a) => ({ role: 'cc' as const, ...a })),
+  ];
+}
+
+/** A sentence when the sender must not be trusted: its domain failed DMARC and the deployment distrusts that. */
+function distrustOf(tracking: DeploymentTrackingV1, inspection: MailInspection | undefined): string | undefined {
+  const auth = inspection?.authentication;
+  if (!tracking.distrustDmarcFailures || auth?.dmarc !== 'fail') return undefined;
+  return `the sender's domain ${auth.fromDomain} failed DMARC (${auth.summary}), so the sender is not trusted`;
 }
 
 /** The embedded CRM: records and activities in the `crm` schema, tracking rules of its own. */
@@ -23,14 +48,16 @@ export class BuiltinCrmConnector implements CrmConnector {
   constructor(
     private readonly records: RecordsRepository,
     private readonly emails: EmailsRepository,
-    @Inject(CRM_SETTINGS) private readonly settings: CrmSettings,
+    private readonly state: TrackingStateRepository,
+    private readonly deployments: DeploymentSettingsRepository,
   ) {}
 
   async retrieveMailboxes(): Promise<CrmMailboxRecord[]> {
     const { users, queues } = await this.records.emailRouterRecords();
+    const approval = (r: { emailAddressApproved: boolean }) => (r.emailAddressApproved ? 'approved' as const : 'pending' as const);
     return [
-      ...users.map((u) => ({ crmId: u.id, kind: 'user' as const, name: u.fullName, address: u.email })),
-      ...queues.map((q) => ({ crmId: q.id, kind: 'queue' as const, name: q.name, address: q.email })),
+      ...users.map((u) => ({ crmId: u.id, kind: 'user' as const, name: u.fullName, address: u.email, approval: approval(u) })),
+      ...queues.map((q) => ({ crmId: q.id, kind: 'queue' as const, name: q.name, address: q.email, approval: approval(q) })),
     ];
   }
 
@@ -45,73 +72,117 @@ export class BuiltinCrmConnector implements CrmConnector {
     return undefined;
   }
 
-  private async correlate(email: IncomingEmail['email']): Promise<TrackingFacts['correlation']> {
-    const token = findTrackingToken(this.settings.trackingToken, email.subject);
-    const byToken = token ? await this.emails.findByTrackingToken(token) : null;
-    if (byToken) return { activityId: byToken.id, regarding: regardingOf(byToken), via: `tracking token ${token}` };
-    const ids = [email.inReplyTo, ...[...email.references].reverse()].filter((x): x is string => Boolean(x));
-    const byHeader = await this.emails.findByMessageIds([...new Set(ids)]);
-    if (byHeader) return { activityId: byHeader.id, regarding: regardingOf(byHeader), via: `In-Reply-To/References ${byHeader.messageId}` };
-    return undefined;
+  private async labelOf(kind: string, id: string): Promise<string> {
+    const record = await this.records.find(kind as 'user' | 'queue', id);
+    return record ? ownerLabel({ kind: kind as 'user' | 'queue', record: record as CrmUserEntity | CrmQueueEntity }) : `${kind} ${id}`;
   }
 
   async checkIncoming(incoming: IncomingEmail): Promise<CheckIncomingResult> {
+    const tracking = await this.deployments.forDeployment(incoming.deploymentId);
     const owner = await this.owner(incoming.mailbox);
-    const sender = incoming.email.from?.address;
+    const e = incoming.email;
+    const sender = e.from?.address;
+    const distrust = distrustOf(tracking, incoming.inspection);
+    const matches = await this.records.matchAddresses(partiesOf(e).map((p) => p.address));
+    const automatic = incoming.inspection?.automatic;
     const facts: TrackingFacts = {
       ownerLookup: `mailbox ${incoming.mailbox.address}, ${incoming.mailbox.kind}${incoming.mailbox.crmId ? ` crmId ${incoming.mailbox.crmId}` : ''}`,
-      sender,
-      senderRecords: sender ? ((await this.records.matchAddresses([sender])).get(sender) ?? []) : [],
+      sender, senderRecords: sender ? (matches.get(sender) ?? []) : [], senderDistrusted: distrust, ownerIsRecipient: false,
+      automatic: automatic?.kind ? { kind: automatic.kind, reason: automatic.reason } : undefined,
+      trackBetweenUsersAsTwo: tracking.trackBetweenUsersAsTwo, trackAutomaticReplies: tracking.trackAutomaticReplies,
     };
     if (owner) {
       facts.owner = {
         kind: owner.kind, id: owner.record.id, option: owner.record.incomingTracking as TrackingOption,
-        label: `${owner.kind} ${ownerName(owner)} <${owner.record.email}>`,
+        label: ownerLabel(owner), approved: owner.record.emailAddressApproved,
       };
-      const messageId = incoming.email.messageId;
-      const dup = messageId ? await this.emails.findByOwnerAndMessageId(owner.kind, owner.record.id, messageId) : null;
-      if (dup) facts.duplicate = { activityId: dup.id, messageId: messageId! };
-      else facts.correlation = await this.correlate(incoming.email);
+      if (owner.record.emailAddressApproved) await this.gatherFacts(facts, owner, incoming, tracking);
     }
-    return decideTracking(facts);
+    const result = decideTracking(facts);
+    if (result.reason === 'loop-guard' && owner && sender) await this.raiseLoopAlert(owner, sender, facts.loop!, result.reasonText);
+    const { resolved } = resolveParties(partiesOf(e), matches, this.partyOptions(tracking, distrust));
+    return { ...result, parties: resolved };
   }
 
-  /** One activity with its parties and attachments; a redelivery of the same receivedId returns the existing one. */
+  /** Duplicate, the same message tracked for another owner, loop count, correlation; and a bounce marks its email failed. */
+  private async gatherFacts(facts: TrackingFacts, owner: Owner, incoming: IncomingEmail, tracking: DeploymentTrackingV1): Promise<void> {
+    const e = incoming.email;
+    const own = [owner.record.email, incoming.mailbox.address.trim().toLowerCase()];
+    facts.ownerIsRecipient = [...e.to, ...e.cc].some((a) => own.includes(a.address));
+    await this.applyBounce(incoming.inspection?.bounce);
+    const messageId = e.messageId;
+    const dup = messageId ? await this.emails.findByOwnerAndMessageId(owner.kind, owner.record.id, messageId) : null;
+    if (dup) {
+      facts.duplicate = { activityId: dup.id, messageId: messageId! };
+      return;
+    }
+    const other = messageId ? await this.emails.findOtherOwnersEmail(messageId, owner.kind, owner.record.id) : null;
+    if (other) facts.trackedElsewhere = { activityId: other.id, ownerLabel: await this.labelOf(other.ownerType, other.ownerId) };
+    if (facts.sender) {
+      const since = new Date(Date.now() - tracking.loopGuard.windowMinutes * 60_000);
+      const earlier = await this.state.countFromSender(owner.record.id, facts.sender, since);
+      facts.loop = { count: earlier + 1, maxMessages: tracking.loopGuard.maxMessages, windowMinutes: tracking.loopGuard.windowMinutes };
+    }
+    facts.correlation = await correlate(this.emails, tracking, e, !facts.senderDistrusted);
+  }
+
+  /** A bounce marks the outgoing email it reports on as failed ("bounced: …"). */
+  private async applyBounce(bounce: MailInspection['bounce']): Promise<void> {
+    if (!bounce || (!bounce.emailId && !bounce.originalMessageId)) return;
+    // A delay notice (4.x.x, action delayed): the server is still trying.
+    if (bounce.action === 'delayed' || bounce.status?.startsWith('4')) return;
+    const original = await this.emails.findOutgoing(bounce.emailId, normalizeMessageId(bounce.originalMessageId) ?? bounce.originalMessageId);
+    if (original) await this.emails.markBounced(original.id, `bounced: ${bounce.diagnostic}`);
+  }
+
+  private async raiseLoopAlert(owner: Owner, sender: string, loop: NonNullable<TrackingFacts['loop']>, reasonText: string): Promise<void> {
+    await this.state.raiseOnce({
+      kind: 'loop-guard', ownerType: owner.kind, ownerId: owner.record.id, sender,
+      message: `mail loop? ${reasonText}`,
+    }, new Date(Date.now() - loop.windowMinutes * 60_000));
+  }
+
+  private partyOptions(tracking: DeploymentTrackingV1, distrust?: string): PartyOptions {
+    return { leaveAmbiguousUnresolved: tracking.leaveAmbiguousUnresolved, distrustSender: Boolean(distrust) };
+  }
+
+  /**
+   * One activity with its parties and attachments (and a queue item when a queue owns the
+   * mailbox); a redelivery of the same receivedId returns the existing one.
+   */
   async deliverIncoming(incoming: IncomingEmail, check: CheckIncomingResult): Promise<DeliverIncomingResult> {
     const owner = await this.owner(incoming.mailbox);
     if (!owner) throw new Error(`no owner for mailbox ${incoming.mailbox.address}`);
     const again = await this.emails.findByOwnerAndReceivedId(owner.kind, owner.record.id, incoming.receivedId);
     if (again) return { activityId: again.id, existed: true };
+    const tracking = await this.deployments.forDeployment(incoming.deploymentId);
     const e = incoming.email;
-    const parties = await this.resolveParties([
-      ...(e.from ? [{ role: 'from' as const, ...e.from }] : []),
-      ...e.to.map((a) => ({ role: 'to' as const, ...a })),
-      ...e.cc.map((a) => ({ role: 'cc' as const, ...a })),
-    ]);
-    const max = this.settings.maxAttachmentBytes;
+    const list = partiesOf(e);
+    const matches = await this.records.matchAddresses(list.map((p) => p.address));
+    const { rows } = resolveParties(list, matches, this.partyOptions(tracking, distrustOf(tracking, incoming.inspection)));
+    const token = tracking.token.enabled ? findMangledTrackingToken(tokenSettings(tracking), e.subject) : undefined;
+    const max = tracking.maxAttachmentBytes;
     const saved = await this.emails.insert({
       direction: 'incoming', status: 'received', ownerType: owner.kind, ownerId: owner.record.id,
       subject: e.subject, bodyText: e.text ?? null, bodyHtml: e.html ?? null,
       messageId: e.messageId ?? null, inReplyTo: e.inReplyTo ?? null, references: e.references,
-      trackingToken: findTrackingToken(this.settings.trackingToken, e.subject) ?? null,
+      trackingToken: token ?? null, conversationSubject: conversationSubject(e.subject, token),
       regardingType: check.regarding?.type ?? null, regardingId: check.regarding?.id ?? null,
       receivedId: incoming.receivedId,
-      parties,
+      parties: rows,
       attachments: e.attachments.map((a) => ({
         filename: a.filename, contentType: a.contentType, size: a.size,
         content: a.size <= max ? Buffer.from(a.content) : null,
       })),
     });
+    if (owner.kind === 'queue') await this.state.addQueueItem(owner.record.id, saved.id);
     return { activityId: saved.id, existed: false };
   }
 
-  /** Each address resolved to its first record (user, queue, contact, account, lead); names never decide. */
-  async resolveParties(list: (EmailAddress & { role: NewParty['role'] })[]): Promise<NewParty[]> {
+  /** Parties of a composed email: each address linked to every record it belongs to. */
+  async resolveParties(list: PartyInput[]): Promise<NewParty[]> {
     const matches = await this.records.matchAddresses(list.map((p) => p.address));
-    return list.map((p) => {
-      const record = matches.get(p.address)?.[0];
-      return { role: p.role, address: p.address, name: p.name ?? null, recordType: record?.type ?? null, recordId: record?.id ?? null };
-    });
+    return resolveParties(list, matches, { leaveAmbiguousUnresolved: false }).rows;
   }
 
   async claimPendingOutgoing(limit: number, leaseMs: number): Promise<OutgoingEmail[]> {
@@ -157,8 +228,4 @@ export class BuiltinCrmConnector implements CrmConnector {
     const email = await this.emails.find(emailId);
     if (!email || email.direction !== 'outgoing') throw new PermanentError(`no outgoing email ${emailId} in the built-in CRM`);
   }
-}
-
-function regardingOf(e: EmailEntity): RecordRef | undefined {
-  return e.regardingType && e.regardingId ? { type: e.regardingType as RecordRef['type'], id: e.regardingId } : undefined;
 }

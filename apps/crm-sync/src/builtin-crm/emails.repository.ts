@@ -126,13 +126,50 @@ export class EmailsRepository {
     return null;
   }
 
+  /** The oldest email of another owner with this Message-ID (the message was tracked, or sent, already). */
+  findOtherOwnersEmail(messageId: string, ownerType: string, ownerId: string): Promise<EmailEntity | null> {
+    return this.scope.manager().createQueryBuilder(EmailEntity, 'e')
+      .where('e.message_id = :messageId', { messageId })
+      .andWhere('NOT (e.owner_type = :ownerType AND e.owner_id = :ownerId)', { ownerType, ownerId })
+      .orderBy('e.created_at', 'ASC')
+      .getOne();
+  }
+
+  /** The newest emails of a conversation subject, with their parties' addresses (smart matching). */
+  async byConversationSubject(conversationSubject: string, limit: number): Promise<{ email: EmailEntity; addresses: Set<string> }[]> {
+    const emails = await this.scope.manager().find(EmailEntity, {
+      where: { conversationSubject }, order: { createdAt: 'DESC' }, take: limit,
+    });
+    const parties = await this.partiesOf(emails.map((e) => e.id));
+    return emails.map((email) => ({ email, addresses: new Set(parties.filter((p) => p.emailId === email.id).map((p) => p.address)) }));
+  }
+
+  /** The outgoing email a bounce reports on: by its id, else by its Message-ID. */
+  async findOutgoing(emailId: string | undefined, messageId: string | undefined): Promise<EmailEntity | null> {
+    const m = this.scope.manager();
+    if (emailId && isUuid(emailId)) {
+      const byId = await m.findOne(EmailEntity, { where: { id: emailId, direction: 'outgoing' } });
+      if (byId) return byId;
+    }
+    return messageId ? m.findOne(EmailEntity, { where: { messageId, direction: 'outgoing' } }) : null;
+  }
+
+  /** A bounce: the email was not delivered after all (also once it was marked sent). */
+  async markBounced(id: string, reason: string): Promise<boolean> {
+    const res = await this.scope.manager().createQueryBuilder().update(EmailEntity)
+      .set({ status: 'failed', failureReason: reason, leaseUntil: null })
+      .where(`id = :id AND direction = 'outgoing' AND status IN ('sending', 'sent', 'failed') AND failure_reason IS DISTINCT FROM :reason`, { id, reason })
+      .execute();
+    return (res.affected ?? 0) > 0;
+  }
+
   async nextTrackingCounter(): Promise<number> {
     const rows: { n: string }[] = await this.scope.manager().query(`SELECT nextval('crm.tracking_token_counter') AS n`);
     return Number(rows[0].n);
   }
 
   /** draft → pending-send with its token; false when the email is not a draft (any more). */
-  async queueForSending(id: string, trackingToken: string): Promise<boolean> {
+  async queueForSending(id: string, trackingToken: string | null): Promise<boolean> {
     const res = await this.scope.manager().createQueryBuilder().update(EmailEntity)
       .set({ status: 'pending-send', trackingToken })
       .where(`id = :id AND direction = 'outgoing' AND status = 'draft'`, { id })

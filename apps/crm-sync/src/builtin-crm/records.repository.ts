@@ -16,8 +16,11 @@ const ENTITY = {
   lead: LeadEntity,
 } as const;
 
-/** The order in which an address is resolved to a record (as the original CRM did). */
-export const RESOLUTION_ORDER: RecordType[] = ['user', 'queue', 'contact', 'account', 'lead'];
+/**
+ * The order in which an address is resolved to a record, as the original CRM did: user,
+ * contact, account, lead, then the other email-enabled records (queues).
+ */
+export const RESOLUTION_ORDER: RecordType[] = ['user', 'contact', 'account', 'lead', 'queue'];
 
 /** Users, queues, contacts, accounts and leads of the built-in CRM. */
 @Injectable()
@@ -31,6 +34,13 @@ export class RecordsRepository {
   async create(type: RecordType, values: Partial<RecordEntity>): Promise<RecordEntity> {
     const repo = this.repo(type);
     return repo.save(repo.create(values));
+  }
+
+  /** Changes some columns of a record; the record after the change, or null when there is none. */
+  async update(type: RecordType, id: string, values: Partial<RecordEntity>): Promise<RecordEntity | null> {
+    if (!isUuid(id)) return null;
+    if (Object.keys(values).length) await this.repo(type).update({ id }, values as never);
+    return this.find(type, id);
   }
 
   list(type: RecordType): Promise<RecordEntity[]> {

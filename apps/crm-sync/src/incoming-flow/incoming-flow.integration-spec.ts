@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { NatsConnection } from 'nats';
 import type { MailboxRefV1, MailVerdictV1 } from '@mailrouter/contracts';
 import { streamName } from '@mailrouter/contracts';
-import { EventConsumers, EventPublisher, NATS_CONNECTION, RawMailStore } from '@mailrouter/messaging';
+import { ConfigStore, EventConsumers, EventPublisher, NATS_CONNECTION, RawMailStore } from '@mailrouter/messaging';
 import { buildMime, createTestDatabase, deleteNatsPrefix, TestDatabase, testNatsPrefix, TEST_NATS_URL, TestMail, uniqueName, waitFor } from '@mailrouter/testing';
 import { CrmSyncUnderTest, startCrmSync } from '../testing/crm-sync.harness';
 
@@ -53,7 +53,7 @@ describe('crm-sync incoming flow: received mail → CRM verdict (real PostgreSQL
   beforeAll(async () => {
     db = await createTestDatabase();
     crm = await startCrmSync({
-      DATABASE_URL: db.url, NATS_URL: TEST_NATS_URL, NATS_PREFIX: prefix, MAX_ATTACHMENT_BYTES: '2000',
+      DATABASE_URL: db.url, NATS_URL: TEST_NATS_URL, NATS_PREFIX: prefix,
       CONSUMER_BACKOFF_INITIAL_MS: '100', CONSUMER_BACKOFF_MAX_MS: '500',
     });
     await crm.app.get(EventConsumers).start({
@@ -61,6 +61,13 @@ describe('crm-sync incoming flow: received mail → CRM verdict (real PostgreSQL
       handle: async (v) => void verdicts.push(v),
       quarantine: async () => undefined,
     });
+    // Deployment d1 (the one the received mail names) stores attachments up to 2000 bytes.
+    const configs = crm.app.get(ConfigStore);
+    await configs.write({
+      schema: 'mailrouter.config.v1', version: 1, publishedAt: new Date().toISOString(), mailboxes: [],
+      deployments: [{ id: 'd1', name: 'd1', crm: { type: 'builtin' }, tracking: { maxAttachmentBytes: 2000 } }],
+    });
+    await waitFor('configuration 1 to be running', () => configs.current()?.version === 1);
     ids.ann = await create('users', { fullName: 'Ann All', email: 'Ann@Ours.test' });
     ids.rita = await create('users', { fullName: 'Rita Responses', email: 'rita@ours.test', incomingTracking: 'responses' });
     ids.carl = await create('users', { fullName: 'Carl Records', email: 'carl@ours.test', incomingTracking: 'crm-records' });
@@ -109,13 +116,15 @@ describe('crm-sync incoming flow: received mail → CRM verdict (real PostgreSQL
   it('a hostile display name decides nothing: only the address is resolved', async () => {
     const hostile = { from: '"ceo@ours.test" <x@evil.test>', subject: 'Wire the money' };
     const toCarl = await receive(mailbox('user', ids.carl, 'carl@ours.test'), { ...hostile, to: 'carl@ours.test', text: 'now' });
-    expect(toCarl).toMatchObject({ outcome: 'ignored', reason: 'no-correlation-match', reasonText: 'sender x@evil.test is not a contact, account or lead' });
+    expect(toCarl).toMatchObject({ outcome: 'ignored', reason: 'no-correlation-match' });
+    // (The display name that looks like an address also makes the sender fail authentication.)
+    expect(toCarl.reasonText).toContain('from x@evil.test (unresolved)');
     const toAnn = await receive(mailbox('user', ids.ann, 'ann@ours.test'), { ...hostile, to: 'ann@ours.test', text: 'now' });
     const email = (await crm.api('GET', `/crm/v1/emails/${toAnn.activityId}`)).body;
     expect(email.parties[0]).toEqual({ role: 'from', address: 'x@evil.test', name: 'ceo@ours.test', record: null });
   });
 
-  it('crm-records tracks mail from contacts, accounts and leads only', async () => {
+  it('crm-records tracks mail from contacts, accounts and leads only (a CRM user\'s is internal mail)', async () => {
     const box = mailbox('user', ids.carl, 'carl@ours.test');
     const fromLead = await receive(box, { from: 'lena@prospect.test', to: 'carl@ours.test', subject: 'Interested', text: 'x' });
     expect(fromLead).toMatchObject({ outcome: 'tracked', reason: 'sender-match' });
@@ -123,7 +132,7 @@ describe('crm-sync incoming flow: received mail → CRM verdict (real PostgreSQL
     const fromAccount = await receive(box, { from: 'info@acme.test', to: 'carl@ours.test', subject: 'Invoice', text: 'x' });
     expect(fromAccount).toMatchObject({ outcome: 'tracked', reason: 'sender-match' });
     const fromUser = await receive(box, { from: 'ceo@ours.test', to: 'carl@ours.test', subject: 'Lunch', text: 'x' });
-    expect(fromUser).toMatchObject({ outcome: 'ignored', reason: 'no-correlation-match' });
+    expect(fromUser).toMatchObject({ outcome: 'ignored', reason: 'internal-email-reject' });
   });
 
   it('email-enabled tracks mail from any record, users and queues included', async () => {
@@ -132,7 +141,7 @@ describe('crm-sync incoming flow: received mail → CRM verdict (real PostgreSQL
       .toMatchObject({ outcome: 'tracked', reason: 'sender-match' });
     const stranger = await receive(box, { from: 'who@nowhere.test', to: 'eve@ours.test', subject: 'Hi', text: 'x' });
     expect(stranger).toMatchObject({ outcome: 'ignored', reason: 'no-correlation-match' });
-    expect(stranger.reasonText).toBe('sender who@nowhere.test is not a CRM user, queue, contact, account or lead');
+    expect(stranger.reasonText).toMatch(/^sender who@nowhere.test is not a CRM user, queue, contact, account or lead; /);
   });
 
   it('responses ignores mail that answers nothing; a queue with option none tracks nothing; an unknown owner is reported', async () => {

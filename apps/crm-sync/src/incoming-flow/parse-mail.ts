@@ -1,4 +1,4 @@
-import { AddressObject, simpleParser } from 'mailparser';
+import { AddressObject, ParsedMail, simpleParser } from 'mailparser';
 import { EmailAddress, isPlainAddress, normalizeAddress, normalizeMessageId, ParsedEmail, parseMessageIdList } from '@mailrouter/domain';
 
 export class UnparseableMailError extends Error {}
@@ -21,7 +21,12 @@ function addresses(field: Addressish): EmailAddress[] {
 
 /** Parses raw MIME into what the connector sees. Throws UnparseableMailError for non-mail. */
 export async function parseMail(raw: Uint8Array): Promise<ParsedEmail> {
-  let parsed;
+  return (await parseMailDetailed(raw)).email;
+}
+
+/** parseMail, and mailparser's own result (header fields, parts) for the inspections. */
+export async function parseMailDetailed(raw: Uint8Array): Promise<{ email: ParsedEmail; parsed: ParsedMail }> {
+  let parsed: ParsedMail;
   try {
     parsed = await simpleParser(Buffer.from(raw), { skipImageLinks: true, skipTextToHtml: true });
   } catch (err) {
@@ -29,7 +34,7 @@ export async function parseMail(raw: Uint8Array): Promise<ParsedEmail> {
   }
   if (parsed.headers.size === 0) throw new UnparseableMailError('the message has no header fields: not an RFC 5322 message');
   const inReplyTo = parseMessageIdList(parsed.inReplyTo)[0];
-  return {
+  const email: ParsedEmail = {
     messageId: normalizeMessageId(parsed.messageId),
     inReplyTo,
     references: parseMessageIdList(parsed.references),
@@ -47,4 +52,5 @@ export async function parseMail(raw: Uint8Array): Promise<ParsedEmail> {
       content: a.content,
     })),
   };
+  return { email, parsed };
 }

@@ -1,14 +1,16 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { MailReceivedV1, MailVerdictV1 } from '@mailrouter/contracts';
-import { CheckIncomingResult, CrmConnector, IncomingEmail, ParsedEmail } from '@mailrouter/domain';
+import { CheckIncomingResult, IncomingEmail, MailInspection, ParsedEmail } from '@mailrouter/domain';
 import { EventPublisher, QuarantineRecord, RawMailStore } from '@mailrouter/messaging';
 import { errorMessage, TransientError } from '@mailrouter/platform';
-import { CRM_CONNECTOR } from '../crm-connector.token';
+import { CrmConnectors } from '../connectors/crm-connectors.registry';
 import { CRM_SETTINGS, CrmSettings } from '../settings';
 import { isUniqueViolation, TransactionScope } from '../transaction-scope.repository';
 import { QuarantineRepository } from '../quarantine/quarantine.repository';
 import { ReceivedTrailRepository, TrailFacts, verdictOf } from './received-trail.repository';
-import { parseMail, UnparseableMailError } from './parse-mail';
+import { parseMailDetailed, UnparseableMailError } from './parse-mail';
+import { MailInspector } from './mail-inspector';
+import { describeDecision } from './decision-words';
 
 /** After a lost race (the same message handled by two replicas at once), retry this soon. */
 export const RACE_RETRY_MS = 200;
@@ -22,13 +24,14 @@ export class ProcessReceivedUseCase {
   private readonly log = new Logger(ProcessReceivedUseCase.name);
 
   constructor(
-    @Inject(CRM_CONNECTOR) private readonly connector: CrmConnector,
+    private readonly connectors: CrmConnectors,
     private readonly trail: ReceivedTrailRepository,
     private readonly quarantines: QuarantineRepository,
     private readonly scope: TransactionScope,
     private readonly raws: RawMailStore,
     private readonly publisher: EventPublisher,
     @Inject(CRM_SETTINGS) private readonly settings: CrmSettings,
+    private readonly inspector: MailInspector,
   ) {}
 
   async handle(event: MailReceivedV1): Promise<void> {
@@ -46,22 +49,28 @@ export class ProcessReceivedUseCase {
   private async decide(event: MailReceivedV1): Promise<MailVerdictV1> {
     const raw = await this.readRaw(event);
     if (!raw) return this.settle(event, {}, 'quarantined', 'unparseable', `the raw message ${event.raw.key} is not in the object store ${event.raw.bucket}`);
-    let email: ParsedEmail;
+    let detailed: Awaited<ReturnType<typeof parseMailDetailed>>;
     try {
-      email = await parseMail(raw);
+      detailed = await parseMailDetailed(raw);
     } catch (err) {
       if (!(err instanceof UnparseableMailError)) throw err;
       return this.settle(event, {}, 'quarantined', 'unparseable', err.message);
     }
-    const facts: TrailFacts = { messageId: email.messageId, subject: email.subject, fromAddress: email.from?.address };
-    const incoming: IncomingEmail = { receivedId: event.receivedId, mailbox: event.mailbox, email };
-    const check = await this.connector.checkIncoming(incoming);
-    if (!check.shouldDeliver) {
-      return this.settle(event, facts, 'ignored', check.reason, check.reasonText, duplicateOf(check));
-    }
+    const { email, inspection } = await this.inspector.inspect(raw, detailed.parsed, detailed.email);
+    const incoming: IncomingEmail = { receivedId: event.receivedId, mailbox: event.mailbox, email, deploymentId: event.deploymentId, inspection };
+    const connector = await this.connectors.forDeployment(event.deploymentId);
     return this.scope.run(async () => {
-      const delivered = await this.connector.deliverIncoming(incoming, check);
-      return this.settle(event, facts, 'tracked', check.reason, check.reasonText, delivered.activityId);
+      // Decisions for one mailbox and sender are serialised (the loop guard counts the ones
+      // before; copies of one message find each other): a lock held until this commits.
+      await this.scope.manager().query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${event.mailbox.id}|${email.from?.address ?? ''}`]);
+      const check = await connector.checkIncoming(incoming);
+      const facts = trailFacts(email, check, inspection);
+      const reasonText = describeDecision(check, inspection);
+      if (!check.shouldDeliver) {
+        return this.settle(event, facts, 'ignored', check.reason, reasonText, duplicateOf(check));
+      }
+      const delivered = await connector.deliverIncoming(incoming, check);
+      return this.settle(event, facts, 'tracked', check.reason, reasonText, delivered.activityId);
     });
   }
 
@@ -112,6 +121,15 @@ export class ProcessReceivedUseCase {
   }
 }
 
+function trailFacts(email: ParsedEmail, check: CheckIncomingResult, inspection: MailInspection): TrailFacts {
+  return {
+    messageId: email.messageId, subject: email.subject, fromAddress: email.from?.address,
+    owner: check.owner, correlationRule: check.correlationRule, parties: check.parties,
+    authentication: inspection.authentication, automatic: inspection.automatic,
+  };
+}
+
+/** The activity an ignored message is already tracked as (a duplicate, or internal mail tracked once). */
 function duplicateOf(check: CheckIncomingResult): string | undefined {
-  return check.reason === 'duplicate' ? check.correlatedActivityId : undefined;
+  return check.reason === 'duplicate' || check.reason === 'internal-email-reject' ? check.correlatedActivityId : undefined;
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { MailVerdictV1 } from '@mailrouter/contracts';
+import type { CorrelationRule, MailInspection, RecordRef, ResolvedParty } from '@mailrouter/domain';
 import { TransactionScope } from '../transaction-scope.repository';
 import { ReceivedMailEntity } from '../builtin-crm/entities/trail.entity';
 
@@ -7,6 +8,11 @@ export interface TrailFacts {
   messageId?: string;
   subject?: string;
   fromAddress?: string;
+  owner?: RecordRef;
+  correlationRule?: CorrelationRule;
+  parties?: ResolvedParty[];
+  authentication?: MailInspection['authentication'];
+  automatic?: MailInspection['automatic'];
 }
 
 /** The trail: one row per received message saying why it was (not) tracked. */
@@ -31,6 +37,13 @@ export class ReceivedTrailRepository {
       reasonText: verdict.reasonText,
       activityId: verdict.activityId ?? null,
       decidedAt: new Date(verdict.decidedAt),
+      ownerType: facts.owner?.type ?? null,
+      ownerId: facts.owner?.id ?? null,
+      correlationRule: facts.correlationRule ?? null,
+      parties: facts.parties ?? null,
+      authentication: facts.authentication ?? null,
+      automaticKind: facts.automatic?.kind ?? null,
+      automaticReason: facts.automatic?.reason ?? null,
     });
   }
 

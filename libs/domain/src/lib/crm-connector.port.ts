@@ -1,4 +1,4 @@
-import type { MailboxKind, ReasonCode, RecordType } from './vocabulary';
+import type { CorrelationRule, MailboxKind, ReasonCode, RecordType } from './vocabulary';
 
 /**
  * The port every CRM connector implements, shaped after the messages the original router
@@ -22,6 +22,8 @@ export interface CrmMailboxRecord {
   kind: Extract<MailboxKind, 'user' | 'queue'>;
   name: string;
   address: string;
+  /** The CRM's approval of this mailbox for the router (Dataverse emailrouteraccessapproval), when it keeps one. */
+  approval?: 'empty' | 'approved' | 'pending' | 'rejected';
 }
 
 export interface ParsedAttachment {
@@ -46,11 +48,34 @@ export interface ParsedEmail {
   attachments: ParsedAttachment[];
 }
 
+/** What the router found out about a received message before asking the CRM (all optional). */
+export interface MailInspection {
+  /** SPF/DKIM/DMARC of the From domain. */
+  authentication?: { dmarc: 'pass' | 'fail' | 'none' | 'temperror'; dkim: string; spf: string; fromDomain: string; summary: string };
+  /** An automatic message (auto-reply, bounce, bulk), or null for a person's mail. */
+  automatic?: { kind: 'auto-reply' | 'bounce' | 'bulk' | null; reason: string };
+  /** A delivery status notification: the message it reports on. */
+  bounce?: { originalMessageId?: string; emailId?: string; diagnostic: string; status?: string; action?: string };
+}
+
 export interface IncomingEmail {
   /** The router's natural key of the received message (mailbox + UIDVALIDITY + UID, or UIDL). */
   receivedId: string;
   mailbox: { id: string; kind: MailboxKind; address: string; crmId?: string };
   email: ParsedEmail;
+  /** The deployment whose settings apply (MailReceivedV1.deploymentId). */
+  deploymentId?: string;
+  inspection?: MailInspection;
+}
+
+/** A party of a received email as the CRM resolved it (record absent: unresolved). */
+export interface ResolvedParty {
+  role: 'from' | 'to' | 'cc' | 'bcc';
+  address: string;
+  name?: string;
+  records: RecordRef[];
+  /** True when the address matched several records and was left unresolved on purpose. */
+  ambiguous?: boolean;
 }
 
 export interface CheckIncomingResult {
@@ -61,6 +86,12 @@ export interface CheckIncomingResult {
   /** The activity this message correlates with, if any. */
   correlatedActivityId?: string;
   regarding?: RecordRef;
+  /** Which correlation rule matched ('none' when none did). */
+  correlationRule?: CorrelationRule;
+  /** The user or queue the message was checked for. */
+  owner?: RecordRef;
+  /** The parties as resolved, for the trail. */
+  parties?: ResolvedParty[];
 }
 
 export interface DeliverIncomingResult {

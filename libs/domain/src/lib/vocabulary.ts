@@ -23,7 +23,7 @@ export type AuthType = (typeof AUTH_TYPES)[number];
 export const CREDENTIAL_SOURCES = ['profile', 'mailbox'] as const;
 export type CredentialSource = (typeof CREDENTIAL_SOURCES)[number];
 
-export const CRM_TYPES = ['builtin'] as const;
+export const CRM_TYPES = ['builtin', 'dataverse'] as const;
 export type CrmType = (typeof CRM_TYPES)[number];
 
 /** The mailbox owner's "track incoming email" option (users; queues may also say `none`). */
@@ -44,8 +44,15 @@ export const REASON_CODES = [
   'owner-not-found',
   'unparseable',
   'delivery-failed',
+  'address-not-approved',
+  'loop-guard',
+  'automatic-reply',
 ] as const;
 export type ReasonCode = (typeof REASON_CODES)[number];
+
+/** Which correlation rule tied a received email to an existing activity (the original's order). */
+export const CORRELATION_RULES = ['token', 'in-reply-to', 'references', 'smart-match', 'none'] as const;
+export type CorrelationRule = (typeof CORRELATION_RULES)[number];
 
 export const VERDICT_OUTCOMES = ['tracked', 'ignored', 'quarantined'] as const;
 export type VerdictOutcome = (typeof VERDICT_OUTCOMES)[number];

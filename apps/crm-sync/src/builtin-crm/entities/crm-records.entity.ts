@@ -24,6 +24,10 @@ export class CrmUserEntity {
   @Column({ name: 'email_router', type: 'boolean', default: true })
   emailRouter!: boolean;
 
+  /** The address was approved by a CRM administrator: mail for an unapproved one is not processed. */
+  @Column({ name: 'email_address_approved', type: 'boolean', default: true })
+  emailAddressApproved!: boolean;
+
   /** The user's number in tracking tokens. */
   @Column({ name: 'user_number', type: 'int' })
   @Generated('increment')
@@ -51,6 +55,10 @@ export class CrmQueueEntity {
 
   @Column({ name: 'email_router', type: 'boolean', default: true })
   emailRouter!: boolean;
+
+  /** The address was approved by a CRM administrator: mail for an unapproved one is not processed. */
+  @Column({ name: 'email_address_approved', type: 'boolean', default: true })
+  emailAddressApproved!: boolean;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

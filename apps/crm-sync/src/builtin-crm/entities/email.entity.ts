@@ -52,6 +52,11 @@ export class EmailEntity {
   @Column({ name: 'tracking_token', type: 'text', nullable: true })
   trackingToken!: string | null;
 
+  /** The subject without RE:/FW: prefixes and token, lower case: smart matching looks it up. */
+  @Index('email_conversation_subject_idx')
+  @Column({ name: 'conversation_subject', type: 'text', nullable: true })
+  conversationSubject!: string | null;
+
   @Column({ name: 'regarding_type', type: 'varchar', length: 10, nullable: true })
   regardingType!: string | null;
 
@@ -144,7 +149,7 @@ export class AttachmentEntity {
   @Column({ type: 'int' })
   size!: number;
 
-  /** Null when the attachment was larger than MAX_ATTACHMENT_BYTES: listed, not stored. */
+  /** Null when the attachment was larger than the deployment's maxAttachmentBytes: listed, not stored. */
   @Column({ type: 'bytea', nullable: true })
   content!: Buffer | null;
 }

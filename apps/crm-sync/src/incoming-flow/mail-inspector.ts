@@ -1,0 +1,34 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { ParsedMail } from 'mailparser';
+import { classifyAutomaticMail, MailInspection, ParsedEmail } from '@mailrouter/domain';
+import { errorMessage } from '@mailrouter/platform';
+import { CRM_SETTINGS, CrmSettings } from '../settings';
+import { authenticateMessage, parseBounce, sanitizeEmailHtml } from './inspection';
+
+/**
+ * What the router finds out about a received message before the CRM decides: SPF/DKIM/DMARC
+ * of the From domain, whether it is an automatic message (auto-reply, bounce, bulk), the
+ * outgoing email a bounce reports on; and the HTML body, sanitised before it is stored.
+ */
+@Injectable()
+export class MailInspector {
+  private readonly log = new Logger(MailInspector.name);
+
+  constructor(@Inject(CRM_SETTINGS) private readonly settings: CrmSettings) {}
+
+  async inspect(raw: Uint8Array, parsed: ParsedMail, email: ParsedEmail): Promise<{ email: ParsedEmail; inspection: MailInspection }> {
+    const inspection: MailInspection = {};
+    const contentType = (parsed.headers.get('content-type') as { value?: string } | string | undefined);
+    inspection.automatic = classifyAutomaticMail(parsed.headers as Map<string, unknown>, typeof contentType === 'string' ? contentType : (contentType?.value ?? ''));
+    const bounce = parseBounce(parsed);
+    if (bounce) inspection.bounce = bounce;
+    try {
+      inspection.authentication = await authenticateMessage(Buffer.from(raw), { trustedAuthservIds: this.settings.trustedAuthservIds });
+    } catch (err) {
+      // Not decisive on its own: the trail shows that authentication could not be checked.
+      this.log.warn(`could not authenticate a received message: ${errorMessage(err)}`);
+    }
+    const html = email.html === undefined ? undefined : sanitizeEmailHtml(email.html);
+    return { email: { ...email, html }, inspection };
+  }
+}
