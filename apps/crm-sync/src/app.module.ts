@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { HealthModule, MessagingModule } from '@mailrouter/messaging';
+import { HealthModule, MessagingModule, MetricsModule } from '@mailrouter/messaging';
 import { BearerTokenGuard } from '@mailrouter/platform';
 import { CRM_ENTITIES, dataSourceOptions } from './data-source';
 import { CRM_SETTINGS, CrmSettings, crmSettingsFromEnv } from './settings';
@@ -10,6 +10,7 @@ import { TransactionScope } from './transaction-scope.repository';
 import { RecordsRepository } from './builtin-crm/records.repository';
 import { EmailsRepository } from './builtin-crm/emails.repository';
 import { BuiltinCrmConnector } from './builtin-crm/builtin-crm.connector';
+import { TRACKING_PROVIDERS } from './builtin-crm/tracking.providers';
 import { ReceivedTrailRepository } from './incoming-flow/received-trail.repository';
 import { ProcessReceivedUseCase } from './incoming-flow/process-received.usecase';
 import { MailReceivedNatsController } from './incoming-flow/mail-received.nats-controller';
@@ -25,13 +26,17 @@ import { EmailsController } from './api/emails.controller';
 import { TrailUseCase } from './api/trail.usecase';
 import { TrailController } from './api/trail.controller';
 import { LoadDataNatsController } from './load-data.nats-controller';
+import { CONNECTOR_PROVIDERS } from './connectors/connectors.providers';
+import { CrmTraceModule } from './trace/trace.module';
 
 @Module({
   imports: [
     MessagingModule.forRoot('crm-sync'),
+    MetricsModule.forRoot('crm-sync'),
     TypeOrmModule.forRootAsync({ useFactory: () => dataSourceOptions() }),
     TypeOrmModule.forFeature(CRM_ENTITIES),
     HealthModule,
+    CrmTraceModule,
   ],
   // RecordsController last: its /crm/v1/:kind routes must not shadow emails, received, quarantine.
   controllers: [EmailsController, TrailController, RecordsController, LoadDataNatsController],
@@ -46,7 +51,9 @@ import { LoadDataNatsController } from './load-data.nats-controller';
     RecordsRepository,
     EmailsRepository,
     BuiltinCrmConnector,
+    ...TRACKING_PROVIDERS,
     { provide: CRM_CONNECTOR, useExisting: BuiltinCrmConnector },
+    ...CONNECTOR_PROVIDERS,
     ReceivedTrailRepository,
     QuarantineRepository,
     ProcessReceivedUseCase,

@@ -1,31 +1,45 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { PublishedConfigV1, PublishedMailboxV1 } from '@mailrouter/contracts';
-import { CrmConnector, OutgoingEmail } from '@mailrouter/domain';
+import { OutgoingEmail } from '@mailrouter/domain';
 import { EventPublisher } from '@mailrouter/messaging';
 import { errorMessage } from '@mailrouter/platform';
-import { CRM_CONNECTOR } from '../crm-connector.token';
+import { ClaimTarget, CrmConnectors } from '../connectors/crm-connectors.registry';
 import { CRM_SETTINGS, CrmSettings } from '../settings';
 
 /**
- * The outgoing flow's first half: claim the CRM's pending-send email (with a lease) and hand
- * each one to `outgoing` as a send command from the owner's published mailbox.
+ * The outgoing flow's first half: claim each CRM's pending-send email (with a lease) — the
+ * built-in CRM once, each Dataverse deployment on its own — and hand each email to `outgoing`
+ * as a send command from the owner's published mailbox of that deployment.
  */
 @Injectable()
 export class DispatchOutgoingUseCase {
   private readonly log = new Logger(DispatchOutgoingUseCase.name);
 
   constructor(
-    @Inject(CRM_CONNECTOR) private readonly connector: CrmConnector,
+    private readonly connectors: CrmConnectors,
     private readonly publisher: EventPublisher,
     @Inject(CRM_SETTINGS) private readonly settings: CrmSettings,
   ) {}
 
-  /** One claim round; returns how many emails were claimed. */
+  /** One claim round over every connector; returns the most emails one connector had claimed. */
   async claimAndDispatch(config: PublishedConfigV1): Promise<number> {
-    const claimed = await this.connector.claimPendingOutgoing(this.settings.claimBatchSize, this.settings.sendLeaseMs);
+    let most = 0;
+    for (const target of this.connectors.claimTargets(config)) {
+      try {
+        most = Math.max(most, await this.claimFrom(config, target));
+      } catch (err) {
+        this.log.warn(`claiming from ${target.deploymentId ? `deployment ${target.deploymentId}` : 'the built-in CRM'} failed: ${errorMessage(err)}`);
+      }
+    }
+    return most;
+  }
+
+  private async claimFrom(config: PublishedConfigV1, target: ClaimTarget): Promise<number> {
+    const claimed = await target.connector.claimPendingOutgoing(this.settings.claimBatchSize, this.settings.sendLeaseMs);
+    const mailboxes = this.mailboxesOf(config, target);
     for (const email of claimed) {
       try {
-        await this.dispatch(config, email);
+        await this.dispatch(mailboxes, target, email);
       } catch (err) {
         // Stays `sending`: reclaimed when its lease runs out.
         this.log.warn(`could not hand email ${email.emailId} (claim ${email.claim}) to outgoing: ${errorMessage(err)}`);
@@ -34,10 +48,17 @@ export class DispatchOutgoingUseCase {
     return claimed.length;
   }
 
-  private async dispatch(config: PublishedConfigV1, email: OutgoingEmail): Promise<void> {
-    const mailbox = senderMailbox(config, email);
+  /** A Dataverse deployment sends from its own mailboxes; the built-in CRM from every other deployment's. */
+  private mailboxesOf(config: PublishedConfigV1, target: ClaimTarget): PublishedMailboxV1[] {
+    if (target.deploymentId) return config.mailboxes.filter((m) => m.deploymentId === target.deploymentId);
+    const dataverse = this.connectors.dataverseDeploymentIds(config);
+    return config.mailboxes.filter((m) => !dataverse.has(m.deploymentId));
+  }
+
+  private async dispatch(mailboxes: PublishedMailboxV1[], target: ClaimTarget, email: OutgoingEmail): Promise<void> {
+    const mailbox = senderMailbox(mailboxes, email);
     if (!mailbox) {
-      await this.connector.markFailed({
+      await target.connector.markFailed({
         emailId: email.emailId, messageId: '', deliveryAttempts: 0,
         reason: `no published mailbox with an outgoing profile for ${email.from.address}`,
       });
@@ -53,7 +74,7 @@ export class DispatchOutgoingUseCase {
 }
 
 /** The published mailbox of the email's owner that can send (an outgoing endpoint); enabled ones first. */
-export function senderMailbox(config: PublishedConfigV1, email: Pick<OutgoingEmail, 'owner'>): PublishedMailboxV1 | undefined {
-  const candidates = config.mailboxes.filter((m) => m.kind === email.owner.kind && m.crmId === email.owner.crmId && m.outgoing);
+export function senderMailbox(mailboxes: PublishedMailboxV1[], email: Pick<OutgoingEmail, 'owner'>): PublishedMailboxV1 | undefined {
+  const candidates = mailboxes.filter((m) => m.kind === email.owner.kind && m.crmId === email.owner.crmId && m.outgoing);
   return candidates.find((m) => m.enabled) ?? candidates[0];
 }

@@ -26,9 +26,10 @@ export interface Delivery {
 export const EXTRA_DELIVERIES = 20;
 
 /** The result recorded in the log, as published (the same bytes every time it is reported). */
-export function resultOf(row: SendLogEntity): SendResultV1 {
+export function resultOf(row: SendLogEntity, deploymentId?: string): SendResultV1 {
   return {
     emailId: row.emailId,
+    ...(deploymentId ? { deploymentId } : {}),
     outcome: row.state === 'sent' ? 'sent' : 'failed',
     messageId: row.messageId,
     deliveryAttempts: row.attempts,
@@ -58,18 +59,18 @@ export class SendEmailUseCase {
 
   async execute(cmd: SendCommandV1, delivery: Delivery): Promise<void> {
     const existing = await this.sendLog.find(cmd.emailId);
-    if (existing && existing.state !== 'sending') return this.report(existing);
+    if (existing && existing.state !== 'sending') return this.report(existing, cmd.deploymentId);
     const lastDelivery = delivery.deliveryCount >= delivery.maxAttempts;
 
     const route = await this.directory.resolve(cmd.mailboxId);
     if (!route.ok) {
       if (delivery.deliveryCount < this.settings.maxAttempts && !lastDelivery) throw new TransientError(route.problem, backoffDelay(this.settings.retry, delivery.deliveryCount));
       const row = await this.sendLog.failUnattempted(cmd.emailId, messageIdOf(cmd), `not sent: ${route.problem}`);
-      return this.report(row);
+      return this.report(row, cmd.deploymentId);
     }
 
     const claim = await this.sendLog.beginAttempt(cmd.emailId, messageIdOf(cmd), this.settings.attemptLeaseMs);
-    if (claim.kind === 'final') return this.report(claim.row);
+    if (claim.kind === 'final') return this.report(claim.row, cmd.deploymentId);
     if (claim.kind === 'busy') {
       // Another worker holds the attempt (and renews its lease while it talks to the server).
       // Waiting is not a failure: look again when the lease may have run out.
@@ -90,7 +91,7 @@ export class SendEmailUseCase {
     }
     const row = await this.sendLog.finish(cmd.emailId, claim.attempts, settled);
     // null: our attempt outlived its lease and another took over; that one reports.
-    if (row) await this.report(row);
+    if (row) await this.report(row, cmd.deploymentId);
   }
 
   /** Renews the attempt's lease while `work` runs, so only a dead process's attempt expires. */
@@ -119,8 +120,8 @@ export class SendEmailUseCase {
     return undefined;
   }
 
-  private async report(row: SendLogEntity): Promise<void> {
+  private async report(row: SendLogEntity, deploymentId: string): Promise<void> {
     if (row.state === 'sending') return;
-    await this.results.publish(resultOf(row));
+    await this.results.publish(resultOf(row, deploymentId));
   }
 }

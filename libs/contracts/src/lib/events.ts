@@ -58,6 +58,8 @@ export type SendCommandV1 = z.infer<typeof SendCommandV1>;
 /** outgoing → crm-sync: the final result of a send command. */
 export const SendResultV1 = z.object({
   emailId: z.string().min(1),
+  /** The deployment of the send command (whose CRM connector records the result); absent from older publishers. */
+  deploymentId: z.string().optional(),
   outcome: z.enum(['sent', 'failed']),
   messageId: z.string(),
   deliveryAttempts: z.number().int().nonnegative(),
