@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { HealthModule, MessagingModule, MessagingSettings } from '@mailrouter/messaging';
+import { HealthModule, MessagingModule, MessagingSettings, MetricsModule, metricsSettingsFromEnv } from '@mailrouter/messaging';
 import { BearerTokenGuard } from '@mailrouter/platform';
 import { dataSourceOptions } from './data-source';
 import { CONFIG_ENTITIES } from './entities';
@@ -23,6 +23,8 @@ import { PublishController } from './publish/publish.controller';
 import { PublishUseCase } from './publish/publish.usecase';
 import { SecretBox } from './shared/secret-box';
 import { ServicesRpcRepository } from './shared/services-rpc.repository';
+import { TraceController } from './trace/trace.controller';
+import { TraceUseCase } from './trace/trace.usecase';
 
 /**
  * The configuration API, built from an environment (tests pass their own; the service
@@ -36,11 +38,12 @@ export class ConfigApiModule {
       module: ConfigApiModule,
       imports: [
         MessagingModule.forRoot('config', messaging),
+        MetricsModule.forRoot('config', metricsSettingsFromEnv('config', env)),
         TypeOrmModule.forRootAsync({ useFactory: () => dataSourceOptions(env) }),
         TypeOrmModule.forFeature(CONFIG_ENTITIES),
         HealthModule,
       ],
-      controllers: [ProfilesController, DeploymentsController, MailboxesController, PublishController],
+      controllers: [ProfilesController, DeploymentsController, MailboxesController, PublishController, TraceController],
       providers: [
         { provide: CONFIG_SETTINGS, useFactory: () => configSettingsFromEnv(env) },
         {
@@ -61,6 +64,7 @@ export class ConfigApiModule {
         TestAccessUseCase,
         MailboxStatusUseCase,
         PublishUseCase,
+        TraceUseCase,
       ],
     };
   }

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
 import { ConfigStore } from '@mailrouter/messaging';
-import { PublishedConfigV1 } from '@mailrouter/contracts';
+import { DEFAULT_DEPLOYMENT_TRACKING, PublishedConfigV1 } from '@mailrouter/contracts';
 import { decodeSecretKey, openSecret } from '@mailrouter/platform';
 import { createTestDatabase, deleteNatsPrefix, TestDatabase, testNatsPrefix, TEST_NATS_URL } from '@mailrouter/testing';
 import { ConfigApiUnderTest, startConfigApi } from './testing/config-api.harness';
@@ -184,7 +184,10 @@ describe('config API (HTTP, PostgreSQL, NATS)', () => {
       expect(current?.version).toBe(second.version);
       expect((await store.read(`version.${first.version}`))?.comment).toBe('first');
       const cfg = PublishedConfigV1.parse(current);
-      expect(cfg.deployments).toEqual([{ id: deployment.id, name: 'Contoso Ltd', crm: { type: 'builtin' }, incomingProfileId: imap.id, outgoingProfileId: smtp.id }]);
+      expect(cfg.deployments).toEqual([{
+        id: deployment.id, name: 'Contoso Ltd', crm: { type: 'builtin' }, tracking: DEFAULT_DEPLOYMENT_TRACKING,
+        incomingProfileId: imap.id, outgoingProfileId: smtp.id,
+      }]);
       const key = decodeSecretKey(api.secretKey);
       const alice = cfg.mailboxes.find((m) => m.address === 'alice@contoso.test')!;
       expect(alice).toMatchObject({ crmId: 'u-1', kind: 'user', enabled: true, deleteAfterProcessing: false, pollIntervalSeconds: 60 });

@@ -2,6 +2,7 @@ import { DataSource, DataSourceOptions } from 'typeorm';
 import { appDataSourceOptions } from '@mailrouter/platform';
 import { CONFIG_ENTITIES } from './entities';
 import { Init1795775215426 } from './migrations/1795775215426-Init';
+import { DeploymentCrmTracking1795777395471 } from './migrations/1795777395471-DeploymentCrmTracking';
 
 export const CONFIG_SCHEMA = 'config';
 
@@ -10,7 +11,7 @@ export function dataSourceOptions(env: NodeJS.ProcessEnv = process.env): DataSou
   return appDataSourceOptions({
     schema: CONFIG_SCHEMA,
     entities: CONFIG_ENTITIES,
-    migrations: [Init1795775215426],
+    migrations: [Init1795775215426, DeploymentCrmTracking1795777395471],
     env,
   });
 }

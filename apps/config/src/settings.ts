@@ -15,6 +15,7 @@
  * | TEST_ACCESS_TIMEOUT_SECONDS       | 30                                             | how long test access waits for incoming / outgoing to answer |
  * | LOAD_DATA_TIMEOUT_SECONDS         | 30                                             | how long load data waits for crm-sync to answer |
  * | MAILBOX_STATUS_TIMEOUT_SECONDS    | 5                                              | how long mailbox status waits for incoming to answer |
+ * | TRACE_TIMEOUT_SECONDS             | 5                                              | how long the trace API waits for crm-sync and incoming (a silent one makes the answer partial) |
  * | LOG_LEVEL                         | log                                            | error, warn, log, debug or verbose |
  */
 import { z } from 'zod';
@@ -28,6 +29,7 @@ export const configEnv = z.object({
   TEST_ACCESS_TIMEOUT_SECONDS: intFromEnv(30),
   LOAD_DATA_TIMEOUT_SECONDS: intFromEnv(30),
   MAILBOX_STATUS_TIMEOUT_SECONDS: intFromEnv(5),
+  TRACE_TIMEOUT_SECONDS: intFromEnv(5),
 });
 
 export interface ConfigSettings {
@@ -39,6 +41,7 @@ export interface ConfigSettings {
   testAccessTimeoutSeconds: number;
   loadDataTimeoutSeconds: number;
   mailboxStatusTimeoutSeconds: number;
+  traceTimeoutSeconds: number;
 }
 
 export const CONFIG_SETTINGS = Symbol('CONFIG_SETTINGS');
@@ -53,5 +56,6 @@ export function configSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): Con
     testAccessTimeoutSeconds: parsed.TEST_ACCESS_TIMEOUT_SECONDS,
     loadDataTimeoutSeconds: parsed.LOAD_DATA_TIMEOUT_SECONDS,
     mailboxStatusTimeoutSeconds: parsed.MAILBOX_STATUS_TIMEOUT_SECONDS,
+    traceTimeoutSeconds: parsed.TRACE_TIMEOUT_SECONDS,
   };
 }

@@ -6,6 +6,9 @@ import { ProfileRepository } from '../profiles/profile.repository';
 import { profileReferenceProblems } from '../profiles/profile-references';
 import { isForeignKeyViolation, isUniqueViolation } from '../shared/db-errors';
 import { conflict, notFound } from '../shared/http-errors';
+import { SecretBox } from '../shared/secret-box';
+import { applyCrmPatch, BUILTIN_CRM, StoredCrm } from './deployment-crm';
+import { applyTrackingPatch, storedTracking } from './deployment-settings';
 import { DeploymentRepository } from './deployment.repository';
 import type { CreateDeploymentBody, UpdateDeploymentBody } from './deployment.schemas';
 import { deploymentView, DeploymentView } from './deployment.view';
@@ -15,6 +18,7 @@ export class DeploymentsUseCase {
   constructor(
     private readonly deployments: DeploymentRepository,
     private readonly profiles: ProfileRepository,
+    private readonly secrets: SecretBox,
   ) {}
 
   async list(): Promise<DeploymentView[]> {
@@ -29,7 +33,8 @@ export class DeploymentsUseCase {
     const entity = Object.assign(new DeploymentEntity(), {
       id: randomUUID(),
       name: body.name,
-      crmType: body.crm.type,
+      ...this.crm(BUILTIN_CRM, body.crm),
+      tracking: applyTrackingPatch(storedTracking({}), body.tracking),
       incomingProfileId: body.incomingProfileId ?? null,
       outgoingProfileId: body.outgoingProfileId ?? null,
     });
@@ -41,7 +46,8 @@ export class DeploymentsUseCase {
     const current = await this.load(id);
     const next = Object.assign(current, {
       name: body.name ?? current.name,
-      crmType: body.crm?.type ?? current.crmType,
+      ...this.crm(current, body.crm),
+      tracking: applyTrackingPatch(storedTracking(current.tracking), body.tracking),
       incomingProfileId: body.incomingProfileId === undefined ? current.incomingProfileId : body.incomingProfileId,
       outgoingProfileId: body.outgoingProfileId === undefined ? current.outgoingProfileId : body.outgoingProfileId,
     });
@@ -65,6 +71,13 @@ export class DeploymentsUseCase {
     const found = await this.deployments.find(id);
     if (!found) throw notFound('deployment', id);
     return found;
+  }
+
+  /** The connection after the body's changes, the secret sealed; 400 naming each missing field. */
+  private crm(current: StoredCrm, patch: UpdateDeploymentBody['crm']): StoredCrm {
+    const result = applyCrmPatch(current, patch, (plaintext) => this.secrets.seal(plaintext));
+    if ('problems' in result) throw badRequest(result.problems);
+    return result.crm;
   }
 
   private async checkProfiles(d: DeploymentEntity): Promise<void> {

@@ -4,6 +4,7 @@ import { MailboxRepository } from '../mailboxes/mailbox.repository';
 import { mailboxView, MailboxView } from '../mailboxes/mailbox.view';
 import { badGateway, notFound, serviceUnavailable } from '../shared/http-errors';
 import { ServicesRpcRepository } from '../shared/services-rpc.repository';
+import { crmConnectionOf } from './deployment-crm';
 import { DeploymentRepository } from './deployment.repository';
 import { LoadDataPlan, planLoadData } from './load-data.plan';
 
@@ -31,7 +32,7 @@ export class LoadDataUseCase {
     if (!deployment) throw notFound('deployment', deploymentId);
     const answer = await this.services.ask(
       'crmLoadData',
-      { deploymentId: deployment.id, crm: { type: 'builtin' } },
+      { deploymentId: deployment.id, crm: crmConnectionOf(deployment) },
       this.settings.loadDataTimeoutSeconds,
     );
     if (!answer.ok) {

@@ -26,6 +26,11 @@ export class MailboxRepository {
     return isUuid(id) ? this.mailboxes.findOneBy({ id }) : null;
   }
 
+  async findMany(ids: string[]): Promise<MailboxEntity[]> {
+    const valid = [...new Set(ids.filter(isUuid))];
+    return valid.length ? this.mailboxes.findBy({ id: In(valid) }) : [];
+  }
+
   async addressTaken(deploymentId: string, address: string, exceptId: string): Promise<boolean> {
     return this.mailboxes.exists({ where: { deploymentId, address, id: Not(exceptId) } });
   }

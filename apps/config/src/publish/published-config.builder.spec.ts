@@ -1,4 +1,4 @@
-import { PublishedConfigV1, SealedSecretV1 } from '@mailrouter/contracts';
+import { DEFAULT_DEPLOYMENT_TRACKING, PublishedConfigV1, SealedSecretV1 } from '@mailrouter/contracts';
 import type { EndpointProfile } from '../endpoints/endpoint-resolution';
 import { buildPublishedConfig, ConfigState, redactPublishedConfig } from './published-config.builder';
 
@@ -10,7 +10,9 @@ const imap: EndpointProfile = {
 };
 const state: ConfigState = {
   profiles: [imap],
-  deployments: [{ id: 'd1', name: 'Contoso', crmType: 'builtin', incomingProfileId: 'p-in', outgoingProfileId: null }],
+  deployments: [{
+    id: 'd1', name: 'Contoso', crmType: 'builtin', crmConnection: null, crmClientSecret: null, tracking: {}, incomingProfileId: 'p-in', outgoingProfileId: null,
+  }],
   mailboxes: [
     { id: 'm2', deploymentId: 'd1', kind: 'queue', address: 'support@example.com', crmId: 'q1', enabled: true, deleteAfterProcessing: true,
       username: null, password: sealed, incomingProfileId: null, outgoingProfileId: null },
@@ -25,7 +27,9 @@ describe('buildPublishedConfig', () => {
   it('is a valid PublishedConfigV1 with deployments and every mailbox', () => {
     expect(PublishedConfigV1.parse(cfg)).toEqual(cfg);
     expect(cfg).toMatchObject({ schema: 'mailrouter.config.v1', version: 3, comment: 'go' });
-    expect(cfg.deployments).toEqual([{ id: 'd1', name: 'Contoso', crm: { type: 'builtin' }, incomingProfileId: 'p-in' }]);
+    expect(cfg.deployments).toEqual([
+      { id: 'd1', name: 'Contoso', crm: { type: 'builtin' }, tracking: DEFAULT_DEPLOYMENT_TRACKING, incomingProfileId: 'p-in' },
+    ]);
     expect(cfg.mailboxes.map((m) => m.address)).toEqual(['alice@example.com', 'support@example.com']);
   });
 
@@ -51,5 +55,25 @@ describe('buildPublishedConfig', () => {
     expect(shown).not.toContain(sealed.data);
     expect(shown).toContain('"hasPassword":true');
     expect(shown).toContain('"hasPassword":false');
+  });
+
+  it('publishes a dataverse connection with its sealed secret and the tracking settings; redacts the secret', () => {
+    const tracking = { ...DEFAULT_DEPLOYMENT_TRACKING, token: { ...DEFAULT_DEPLOYMENT_TRACKING.token, prefix: 'ACME#' } };
+    const dataverse = buildPublishedConfig({
+      ...state,
+      deployments: [{
+        ...state.deployments[0], crmType: 'dataverse', tracking,
+        crmConnection: { url: 'https://contoso.crm.dynamics.com', tenantId: 't1', clientId: 'c1' }, crmClientSecret: sealed,
+      }],
+    }, { version: 1, publishedAt: 'x', defaultPollIntervalSeconds: 60 });
+    expect(dataverse.deployments[0].crm).toEqual({
+      type: 'dataverse', url: 'https://contoso.crm.dynamics.com', tenantId: 't1', clientId: 'c1', clientSecret: sealed,
+    });
+    expect(dataverse.deployments[0].tracking.token.prefix).toBe('ACME#');
+    const shown = redactPublishedConfig(dataverse) as PublishedConfigV1;
+    expect(shown.deployments[0].crm).toEqual({
+      type: 'dataverse', url: 'https://contoso.crm.dynamics.com', tenantId: 't1', clientId: 'c1', hasClientSecret: true,
+    });
+    expect(JSON.stringify(shown)).not.toContain(sealed.data);
   });
 });

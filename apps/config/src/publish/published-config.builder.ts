@@ -1,12 +1,14 @@
-import { DEFAULT_DEPLOYMENT_TRACKING, type PublishedConfigV1, type PublishedMailboxV1 } from '@mailrouter/contracts';
-import type { CrmType, MailboxKind } from '@mailrouter/domain';
+import type { PublishedConfigV1, PublishedMailboxV1 } from '@mailrouter/contracts';
+import type { MailboxKind } from '@mailrouter/domain';
+import { crmConnectionOf, StoredCrm } from '../deployments/deployment-crm';
+import { storedTracking } from '../deployments/deployment-settings';
 import {
   EndpointDeployment, EndpointMailbox, EndpointProfile, resolveEndpoint,
 } from '../endpoints/endpoint-resolution';
 
 export interface ConfigState {
   profiles: EndpointProfile[];
-  deployments: (EndpointDeployment & { id: string; name: string; crmType: CrmType })[];
+  deployments: (EndpointDeployment & StoredCrm & { id: string; name: string; tracking: unknown })[];
   mailboxes: (EndpointMailbox & {
     id: string;
     deploymentId: string;
@@ -57,9 +59,8 @@ export function buildPublishedConfig(
       .map((d) => ({
         id: d.id,
         name: d.name,
-        // Dataverse connections and per-deployment tracking settings come with issue 4's config side.
-        crm: { type: 'builtin' as const },
-        tracking: DEFAULT_DEPLOYMENT_TRACKING,
+        crm: crmConnectionOf(d),
+        tracking: storedTracking(d.tracking),
         ...(d.incomingProfileId && { incomingProfileId: d.incomingProfileId }),
         ...(d.outgoingProfileId && { outgoingProfileId: d.outgoingProfileId }),
       })),
@@ -67,7 +68,10 @@ export function buildPublishedConfig(
   };
 }
 
-/** A published version as the API shows it: each sealed password replaced by `hasPassword`. */
+/**
+ * A published version as the API shows it: each sealed password replaced by `hasPassword`,
+ * each CRM client secret by `hasClientSecret`.
+ */
 export function redactPublishedConfig(config: PublishedConfigV1): unknown {
   const redactEndpoint = (e: PublishedMailboxV1['incoming']) => {
     if (!e) return undefined;
@@ -76,6 +80,11 @@ export function redactPublishedConfig(config: PublishedConfigV1): unknown {
   };
   return {
     ...config,
+    deployments: config.deployments.map((d) => {
+      if (d.crm.type !== 'dataverse') return d;
+      const { clientSecret, ...crm } = d.crm;
+      return { ...d, crm: { ...crm, hasClientSecret: clientSecret !== undefined } };
+    }),
     mailboxes: config.mailboxes.map((m) => ({
       ...m,
       ...(m.incoming && { incoming: redactEndpoint(m.incoming) }),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DIRECTIONS, EMAIL_STATUSES, PARTY_ROLES, REASON_CODES, RECORD_TYPES, VERDICT_OUTCOMES } from '@mailrouter/domain';
 import { CrmConnectionV1, MailEndpointV1, TestResultV1 } from './common';
 
 export const TestAccessRequestV1 = z.object({
@@ -49,3 +50,107 @@ export const MailboxStatusReplyV1 = z.object({
   }),
 });
 export type MailboxStatusReplyV1 = z.infer<typeof MailboxStatusReplyV1>;
+
+/**
+ * Trace: "why was this (not) tracked / sent". config asks crm-sync (`crmTrace`) and incoming
+ * (`incomingTrace`) with the same filters and merges their answers per message.
+ */
+export const TraceRequestV1 = z.object({
+  /** Normalised `<id@domain>`. */
+  messageId: z.string().optional(),
+  /** Normalised address: the sender or any party of the message. */
+  address: z.string().optional(),
+  /** Case-insensitive part of the subject. */
+  subject: z.string().optional(),
+  mailboxId: z.string().optional(),
+  /** crm-sync: the CRM id of `mailboxId`'s user or queue (outgoing email belongs to an owner, not a mailbox). */
+  ownerId: z.string().optional(),
+  /** ISO timestamps bounding when the message was received (incoming) or created (outgoing). */
+  since: z.string().optional(),
+  until: z.string().optional(),
+  direction: z.enum(DIRECTIONS).optional(),
+  limit: z.number().int().min(1).max(500),
+  /** incoming only: also answer for these received messages, whatever the other filters. */
+  receivedIds: z.array(z.string()).max(500).optional(),
+});
+export type TraceRequestV1 = z.infer<typeof TraceRequestV1>;
+
+export const TracePartyV1 = z.object({
+  role: z.enum(PARTY_ROLES),
+  address: z.string(),
+  name: z.string().optional(),
+  recordType: z.enum(RECORD_TYPES).optional(),
+  recordId: z.string().optional(),
+});
+export type TracePartyV1 = z.infer<typeof TracePartyV1>;
+
+/** crm-sync's trail of one received message: the CRM's verdict and the activity it made. */
+export const CrmTraceReceivedV1 = z.object({
+  receivedId: z.string(),
+  mailboxId: z.string(),
+  messageId: z.string().optional(),
+  subject: z.string().optional(),
+  from: z.string().optional(),
+  to: z.array(z.string()),
+  decidedAt: z.string(),
+  verdict: z.object({
+    outcome: z.enum(VERDICT_OUTCOMES),
+    reason: z.enum(REASON_CODES),
+    reasonText: z.string(),
+    /** The correlation rule that matched (tracking token, In-Reply-To, References…), when the trail has it. */
+    correlation: z.object({ activityId: z.string(), rule: z.string() }).optional(),
+  }),
+  activityId: z.string().optional(),
+  parties: z.array(TracePartyV1),
+});
+export type CrmTraceReceivedV1 = z.infer<typeof CrmTraceReceivedV1>;
+
+/** An email composed in the CRM and what became of it. */
+export const CrmTraceOutgoingV1 = z.object({
+  emailId: z.string(),
+  messageId: z.string().optional(),
+  subject: z.string(),
+  from: z.string().optional(),
+  to: z.array(z.string()),
+  status: z.enum(EMAIL_STATUSES),
+  deliveryAttempts: z.number().int(),
+  failureReason: z.string().optional(),
+  createdAt: z.string(),
+  sentAt: z.string().optional(),
+});
+export type CrmTraceOutgoingV1 = z.infer<typeof CrmTraceOutgoingV1>;
+
+export const CrmTraceReplyV1 = z.object({
+  received: z.array(CrmTraceReceivedV1),
+  outgoing: z.array(CrmTraceOutgoingV1),
+});
+export type CrmTraceReplyV1 = z.infer<typeof CrmTraceReplyV1>;
+
+/** incoming's record of one message found on a server. */
+export const IncomingTraceMessageV1 = z.object({
+  receivedId: z.string(),
+  mailboxId: z.string(),
+  protocol: z.enum(['imap', 'pop3']),
+  receivedAt: z.string(),
+  size: z.number().int(),
+  /** published (awaiting the verdict), verdict (awaiting settlement on the server), settled. */
+  state: z.enum(['published', 'verdict', 'settled']),
+  outcome: z.enum(VERDICT_OUTCOMES).optional(),
+  /** A CRM reason code, or the router's own (`too-large`: never fetched nor published). */
+  reason: z.string().optional(),
+  reasonText: z.string().optional(),
+  activityId: z.string().optional(),
+  tooLarge: z.boolean(),
+  verdictAt: z.string().optional(),
+  settledAt: z.string().optional(),
+  settleError: z.string().optional(),
+  /** From the stored raw headers, when incoming still holds them (messages awaiting a verdict). */
+  messageId: z.string().optional(),
+  subject: z.string().optional(),
+  from: z.string().optional(),
+  to: z.array(z.string()).optional(),
+});
+export type IncomingTraceMessageV1 = z.infer<typeof IncomingTraceMessageV1>;
+
+export const IncomingTraceReplyV1 = z.object({ messages: z.array(IncomingTraceMessageV1) });
+export type IncomingTraceReplyV1 = z.infer<typeof IncomingTraceReplyV1>;

@@ -1,8 +1,8 @@
 import type { ZodType } from 'zod';
 import { MailReceivedV1, MailVerdictV1, SendCommandV1, SendResultV1 } from './events';
 import {
-  LoadDataReplyV1, LoadDataRequestV1, MailboxStatusReplyV1, MailboxStatusRequestV1,
-  TestAccessReplyV1, TestAccessRequestV1,
+  CrmTraceReplyV1, IncomingTraceReplyV1, LoadDataReplyV1, LoadDataRequestV1, MailboxStatusReplyV1, MailboxStatusRequestV1,
+  TestAccessReplyV1, TestAccessRequestV1, TraceRequestV1,
 } from './rpc';
 
 /**
@@ -45,6 +45,10 @@ export const RPCS = {
   incomingMailboxStatus: {
     subject: 'rpc.incoming.mailbox-status.v1', request: MailboxStatusRequestV1, reply: MailboxStatusReplyV1,
   },
+  /** config → crm-sync: the trail and the CRM's email for the trace API. */
+  crmTrace: { subject: 'rpc.crm.trace.v1', request: TraceRequestV1, reply: CrmTraceReplyV1 },
+  /** config → incoming: what incoming found, published and settled, for the trace API. */
+  incomingTrace: { subject: 'rpc.incoming.trace.v1', request: TraceRequestV1, reply: IncomingTraceReplyV1 },
 } as const;
 
 export type RpcName = keyof typeof RPCS;
