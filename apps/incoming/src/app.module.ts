@@ -1,29 +1,37 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { HealthModule, MessagingModule } from '@mailrouter/messaging';
+import { HealthModule, MessagingModule, MetricsModule } from '@mailrouter/messaging';
 import { dataSourceOptions, INCOMING_ENTITIES } from './data-source';
 import { InboundEventsRepository } from './inbound-events.repository';
+import { IdleWatchers } from './idle-watchers.service';
 import { IncomingNatsController } from './incoming.nats-controller';
 import { MailServerRepository } from './mail-server.repository';
+import { MailboxLeaseRepository } from './mailbox-lease.repository';
+import { MailboxLeases } from './mailbox-leases.service';
 import { MailboxStateRepository } from './mailbox-state.repository';
 import { MailboxStatusUseCase } from './mailbox-status.usecase';
 import { PollLoopReadinessModule } from './poll-loop.readiness';
 import { PollMailboxUseCase } from './poll-mailbox.usecase';
 import { PollScheduler } from './poll-scheduler.service';
+import { PollSpanRepository } from './poll-span.repository';
 import { QuarantineRepository } from './quarantine.repository';
 import { ReceivedMessageRepository } from './received-message.repository';
 import { RecordVerdictUseCase } from './record-verdict.usecase';
 import { ServedMailboxes } from './served-mailboxes.service';
+import { ServerSlots } from './server-slots';
 import { INCOMING_SETTINGS, incomingSettingsFromEnv } from './settings';
 import { TestAccessUseCase } from './test-access.usecase';
+import { IncomingTraceModule } from './trace/trace.module';
 
 @Module({
   imports: [
     MessagingModule.forRoot('incoming'),
+    MetricsModule.forRoot('incoming'),
     TypeOrmModule.forRoot(dataSourceOptions()),
     TypeOrmModule.forFeature(INCOMING_ENTITIES),
     PollLoopReadinessModule,
     HealthModule,
+    IncomingTraceModule,
   ],
   controllers: [IncomingNatsController],
   providers: [
@@ -33,7 +41,12 @@ import { TestAccessUseCase } from './test-access.usecase';
     QuarantineRepository,
     InboundEventsRepository,
     MailServerRepository,
+    MailboxLeaseRepository,
+    PollSpanRepository,
     ServedMailboxes,
+    ServerSlots,
+    MailboxLeases,
+    IdleWatchers,
     PollMailboxUseCase,
     PollScheduler,
     RecordVerdictUseCase,

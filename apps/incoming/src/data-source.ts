@@ -2,13 +2,16 @@ import { DataSource, DataSourceOptions } from 'typeorm';
 import { appDataSourceOptions } from '@mailrouter/platform';
 import { MailboxStateEntity } from './entities/mailbox-state.entity';
 import { ReceivedMessageEntity } from './entities/received-message.entity';
+import { PollSpanEntity } from './entities/poll-span.entity';
 import { QuarantinedEventEntity } from './entities/quarantined-event.entity';
+import { ReplicaEntity } from './entities/replica.entity';
 import { Init1795775466073 } from './migrations/1795775466073-Init';
+import { ReplicaLeases1795777470254 } from './migrations/1795777470254-ReplicaLeases';
 
-export const INCOMING_ENTITIES = [MailboxStateEntity, ReceivedMessageEntity, QuarantinedEventEntity];
+export const INCOMING_ENTITIES = [MailboxStateEntity, ReceivedMessageEntity, QuarantinedEventEntity, ReplicaEntity, PollSpanEntity];
 
 export function dataSourceOptions(env: NodeJS.ProcessEnv = process.env): DataSourceOptions {
-  return appDataSourceOptions({ schema: 'incoming', entities: INCOMING_ENTITIES, migrations: [Init1795775466073], env });
+  return appDataSourceOptions({ schema: 'incoming', entities: INCOMING_ENTITIES, migrations: [Init1795775466073, ReplicaLeases1795777470254], env });
 }
 
 export default new DataSource(dataSourceOptions());

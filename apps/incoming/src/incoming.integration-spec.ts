@@ -9,10 +9,11 @@ import {
 import { migrateDatabase, sealSecret } from '@mailrouter/platform';
 import {
   appendToInbox, buildMime, createMailUser, createTestDatabase, deleteNatsPrefix, imapClient, listInbox, MailUser,
-  TEST_DOVECOT, TEST_NATS_URL, TestDatabase, testNatsPrefix, waitFor,
+  tcpProxy, TEST_DOVECOT, TEST_NATS_URL, TestDatabase, testNatsPrefix, waitFor,
 } from '@mailrouter/testing';
 import type { NatsConnection } from 'nats';
 import { dataSourceOptions } from './data-source';
+import { IdleWatchers } from './idle-watchers.service';
 
 
 
@@ -246,6 +247,56 @@ describe('incoming service (in-process, real PostgreSQL, NATS JetStream and Dove
     await publishConfig();
     await waitFor('mbx-pop inactive', async () => !(await status('mbx-pop')).active);
     expect((await status('mbx-imap')).configVersion).toBe(version);
+  });
+
+  it('with IMAP IDLE, publishes a new message without waiting for the poll interval', async () => {
+    const user = await createMailUser('inidle');
+    const slow = { ...mailbox('mbx-idle', { ...endpoint('imap', user), maxConnections: 4 }), pollIntervalSeconds: 60 };
+    mailboxes.set('mbx-idle', slow);
+    await publishConfig();
+    // The first poll (configuration change) has run and the IDLE connection is up.
+    await waitFor('the first poll', async () => !!(await status('mbx-idle')).lastSuccessAt);
+    await waitFor('IDLE on mbx-idle', () => app.get(IdleWatchers).idling().includes('mbx-idle'));
+    await new Promise((r) => setTimeout(r, 500));
+    const nextPoll = new Date((await status('mbx-idle')).nextPollAt!).getTime();
+    expect(nextPoll).toBeGreaterThan(Date.now() + 30_000);
+
+    const raw = await buildMime({ from: 'customer@example.test', to: user.address, subject: 'arrives while idling', text: 'now' });
+    await appendToInbox(user, raw);
+    await waitFor('the message published through IDLE', () => receivedFor('mbx-idle').length === 1, 15_000, 50);
+    expect(Date.now()).toBeLessThan(nextPoll);
+    expect(await idOf('mbx-idle', raw)).toMatch(/^mbx-idle:imap:\d+:1$/);
+    mailboxes.delete('mbx-idle');
+    await publishConfig();
+    await waitFor('IDLE stopped for a removed mailbox', () => !app.get(IdleWatchers).idling().includes('mbx-idle'));
+  });
+
+  it('re-opens a dropped IDLE connection and keeps publishing through it', async () => {
+    const user = await createMailUser('inidledrop');
+    const proxy = await tcpProxy(TEST_DOVECOT.host, TEST_DOVECOT.imapPort);
+    const watchers = app.get(IdleWatchers);
+    try {
+      mailboxes.set('mbx-drop', { ...mailbox('mbx-drop', { ...endpoint('imap', user), port: proxy.port, maxConnections: 4 }), pollIntervalSeconds: 60 });
+      await publishConfig();
+      await waitFor('IDLE on mbx-drop', () => watchers.idling().includes('mbx-drop'));
+      const opened = watchers.opened('mbx-drop');
+
+      proxy.dropAll();
+      await waitFor('IDLE re-opened', () => watchers.opened('mbx-drop') > opened && watchers.idling().includes('mbx-drop'));
+      // The catch-up poll of the re-opened watch has run; the next scheduled poll is a minute away.
+      const reopenedAt = Date.now();
+      await waitFor('a poll after the re-open', async () => new Date((await status('mbx-drop')).lastSuccessAt ?? 0).getTime() >= reopenedAt - 1000);
+      const nextPoll = new Date((await status('mbx-drop')).nextPollAt!).getTime();
+      expect(nextPoll).toBeGreaterThan(Date.now() + 30_000);
+
+      await appendToInbox(user, await buildMime({ from: 'customer@example.test', to: user.address, subject: 'after the drop', text: 'x' }));
+      await waitFor('the message published through the re-opened IDLE', () => receivedFor('mbx-drop').length === 1, 15_000, 50);
+      expect(Date.now()).toBeLessThan(nextPoll);
+    } finally {
+      mailboxes.delete('mbx-drop');
+      await publishConfig();
+      await proxy.close();
+    }
   });
 
   it('acknowledges a verdict for an unknown message without quarantining it', async () => {

@@ -1,6 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { MailEndpointV1 } from '@mailrouter/contracts';
-import { AccessCheck, MailboxSession, openEndpoint, openMailboxSession, serverMessage, testIncomingAccess } from '@mailrouter/mail-adapters';
+import {
+  AccessCheck, IdleWatch, MailboxSession, openEndpoint, openMailboxSession, serverMessage, testIncomingAccess, watchImapInbox,
+} from '@mailrouter/mail-adapters';
 import { INCOMING_SETTINGS, IncomingSettings } from './settings';
 
 /** The network side: sessions on the mailboxes' servers (passwords opened only here). */
@@ -18,6 +20,11 @@ export class MailServerRepository {
 
   open(endpoint: MailEndpointV1): Promise<MailboxSession> {
     return openMailboxSession(openEndpoint(endpoint, this.settings.secretKey), this.options);
+  }
+
+  /** A held IDLE connection on the mailbox's INBOX; `onNewMail` runs when the server announces mail. */
+  watch(endpoint: MailEndpointV1, onNewMail: () => void): Promise<IdleWatch> {
+    return watchImapInbox(openEndpoint(endpoint, this.settings.secretKey), { ...this.options, restartMs: this.settings.idle.restartMs }, onNewMail);
   }
 
   async testAccess(endpoint: MailEndpointV1): Promise<AccessCheck> {

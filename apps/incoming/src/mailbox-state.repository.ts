@@ -9,8 +9,8 @@ function table(repo: Repository<ObjectLiteral>): string {
 }
 
 /**
- * Cursor and schedule of each served mailbox. The row is also the poll lease: a replica
- * claims a mailbox with one conditional UPDATE, so two replicas never poll it at once.
+ * Cursor and schedule of each served mailbox. The row also carries the replica lease
+ * (owner + lease_until, see MailboxLeaseRepository): only the owner polls the mailbox.
  */
 @Injectable()
 export class MailboxStateRepository {
@@ -30,15 +30,14 @@ export class MailboxStateRepository {
   }
 
   /**
-   * Mailboxes nobody is polling that are due: their time has come, or (when healthy) a verdict
-   * waits to be settled on the server.
+   * Of the mailboxes this replica serves, those due: their time has come, or (when healthy) a
+   * verdict waits to be settled on the server.
    */
   async due(ids: string[], receivedTable: string): Promise<string[]> {
     if (ids.length === 0) return [];
     const rows: { mailbox_id: string }[] = await this.repo.query(
       `SELECT s.mailbox_id FROM ${table(this.repo)} s
         WHERE s.mailbox_id = ANY($1::varchar[])
-          AND (s.lease_until IS NULL OR s.lease_until < now())
           AND (s.next_poll_at <= now()
                OR (s.consecutive_failures = 0
                    AND EXISTS (SELECT 1 FROM ${receivedTable} r WHERE r.mailbox_id = s.mailbox_id AND r.state = 'verdict')))
@@ -48,23 +47,10 @@ export class MailboxStateRepository {
     return rows.map((r) => r.mailbox_id);
   }
 
-  /** Takes the poll lease; undefined when another poll holds it. */
-  async claim(id: string, leaseSeconds: number): Promise<MailboxStateEntity | undefined> {
-    const result = await this.repo
-      .createQueryBuilder()
-      .update()
-      .set({ leaseUntil: () => `now() + make_interval(secs => ${Number(leaseSeconds)})`, lastPollAt: () => 'now()' })
-      .where('mailbox_id = :id AND (lease_until IS NULL OR lease_until < now())', { id })
-      .execute();
-    if (!result.affected) return undefined;
+  /** Marks the start of a poll. */
+  async startPoll(id: string): Promise<MailboxStateEntity | undefined> {
+    await this.repo.query(`UPDATE ${table(this.repo)} SET last_poll_at = now() WHERE mailbox_id = $1`, [id]);
     return (await this.repo.findOneBy({ mailboxId: id })) ?? undefined;
-  }
-
-  async renewLeases(ids: string[], leaseSeconds: number): Promise<void> {
-    await this.repo.query(
-      `UPDATE ${table(this.repo)} SET lease_until = now() + make_interval(secs => $2) WHERE mailbox_id = ANY($1::varchar[]) AND lease_until IS NOT NULL`,
-      [ids, leaseSeconds],
-    );
   }
 
   async advanceLastUid(id: string, uid: number): Promise<void> {
@@ -78,7 +64,7 @@ export class MailboxStateRepository {
 
   async recordSuccess(id: string, nextPollInMs: number): Promise<void> {
     await this.repo.query(
-      `UPDATE ${table(this.repo)} SET lease_until = NULL, last_success_at = now(), consecutive_failures = 0, last_error = NULL,
+      `UPDATE ${table(this.repo)} SET last_success_at = now(), consecutive_failures = 0, last_error = NULL,
               next_poll_at = now() + make_interval(secs => $2::double precision / 1000), updated_at = now()
         WHERE mailbox_id = $1`,
       [id, nextPollInMs],
@@ -89,7 +75,7 @@ export class MailboxStateRepository {
     const row = await this.repo.findOneBy({ mailboxId: id });
     const failures = (row?.consecutiveFailures ?? 0) + 1;
     await this.repo.query(
-      `UPDATE ${table(this.repo)} SET lease_until = NULL, consecutive_failures = $2, last_error = $3,
+      `UPDATE ${table(this.repo)} SET consecutive_failures = $2, last_error = $3,
               next_poll_at = now() + make_interval(secs => $4::double precision / 1000), updated_at = now()
         WHERE mailbox_id = $1`,
       [id, failures, error.slice(0, 2000), backoff(failures)],

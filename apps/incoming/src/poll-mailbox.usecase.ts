@@ -1,8 +1,9 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import type { MailReceivedV1 } from '@mailrouter/contracts';
 import { backoffDelay } from '@mailrouter/domain';
 import { MailboxSession, RemoteMessage, serverMessage } from '@mailrouter/mail-adapters';
+import { RouterMetrics } from '@mailrouter/messaging';
 import { MailboxStateEntity } from './entities/mailbox-state.entity';
 import { ReceivedMessageEntity, TOO_LARGE_REASON } from './entities/received-message.entity';
 import { InboundEventsRepository } from './inbound-events.repository';
@@ -34,12 +35,16 @@ export class PollMailboxUseCase {
     private readonly received: ReceivedMessageRepository,
     private readonly events: InboundEventsRepository,
     private readonly servers: MailServerRepository,
+    @Optional() private readonly metrics?: RouterMetrics,
   ) {}
 
-  async execute(served: ServedMailbox, state: MailboxStateEntity): Promise<PollResult | undefined> {
+  /** `signal` aborts the poll (its connection dropped) when this replica lost the mailbox's lease. */
+  async execute(served: ServedMailbox, state: MailboxStateEntity, signal?: AbortSignal): Promise<PollResult | undefined> {
     const id = served.mailbox.id;
+    const started = Date.now();
     try {
-      const result = await this.poll(served, state);
+      const result = await this.poll(served, state, signal);
+      this.metrics?.observePoll(id, started);
       const again = result.more || (await this.received.awaitingSettlement(id, 1)).length > 0;
       await this.states.recordSuccess(id, again ? 0 : served.mailbox.pollIntervalSeconds * 1000);
       if (result.published || result.settled) {
@@ -47,8 +52,14 @@ export class PollMailboxUseCase {
       }
       return result;
     } catch (err) {
+      if (signal?.aborted) {
+        // The mailbox is another replica's now: its schedule is not this poll's to change.
+        this.log.warn(`mailbox ${id}: poll stopped (lease lost): ${serverMessage(err)}`);
+        return undefined;
+      }
       // The server's own words ("Authentication failed.") when it gave any.
       const message = serverMessage(err);
+      this.metrics?.observePoll(id, started, message);
       const interval = served.mailbox.pollIntervalSeconds * 1000;
       const failures = await this.states.recordFailure(id, message, (n) => Math.max(interval, backoffDelay(this.settings.failureBackoff, n)));
       this.log.warn(`mailbox ${id}: poll failed (${failures} in a row): ${message}`);
@@ -56,10 +67,14 @@ export class PollMailboxUseCase {
     }
   }
 
-  private async poll(served: ServedMailbox, state: MailboxStateEntity): Promise<PollResult> {
+  private async poll(served: ServedMailbox, state: MailboxStateEntity, signal?: AbortSignal): Promise<PollResult> {
     const republished = await this.publishPending(served);
+    signal?.throwIfAborted();
     const session = await this.servers.open(served.endpoint);
+    const drop = () => session.abort();
+    signal?.addEventListener('abort', drop, { once: true });
     try {
+      signal?.throwIfAborted();
       const found = await this.fetchNew(served, session, state);
       const settled = await this.settle(served, session);
       await session.close();
@@ -68,6 +83,8 @@ export class PollMailboxUseCase {
     } catch (err) {
       session.abort();
       throw err;
+    } finally {
+      signal?.removeEventListener('abort', drop);
     }
   }
 

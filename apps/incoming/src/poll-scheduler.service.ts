@@ -1,25 +1,37 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { serverKey } from '@mailrouter/mail-adapters';
 import { errorMessage } from '@mailrouter/platform';
+import { IdleWatchers } from './idle-watchers.service';
+import { MailboxLeases } from './mailbox-leases.service';
 import { MailboxStateRepository } from './mailbox-state.repository';
 import { PollLoopHealth } from './poll-loop.readiness';
 import { PollMailboxUseCase } from './poll-mailbox.usecase';
+import { PollOutcome, PollSpanRepository, PollTrigger } from './poll-span.repository';
 import { ReceivedMessageRepository } from './received-message.repository';
 import { ServedMailboxes } from './served-mailboxes.service';
 import { ServerSlots } from './server-slots';
 import { INCOMING_SETTINGS, IncomingSettings } from './settings';
 
+interface RunningPoll {
+  done: Promise<void>;
+  abort: AbortController;
+}
+
 /**
- * The poll loop: every tick, the served mailboxes that are due (and not leased by another
- * replica) are polled, each holding one of its server's `maxConnections` slots.
+ * The poll loop. Every tick: renew this replica's mailbox leases (and take or give back its
+ * share), hold IDLE on the IMAP mailboxes it serves, and poll those that are due, each poll
+ * holding one of its server's `maxConnections` slots. IDLE wakes a mailbox's poll at once.
  */
 @Injectable()
-export class PollScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
+export class PollScheduler implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly log = new Logger(PollScheduler.name);
-  private readonly slots = new ServerSlots();
-  private readonly running = new Map<string, Promise<unknown>>();
+  private readonly running = new Map<string, RunningPoll>();
+  /** Woken (IDLE) while a poll ran or no slot was free: polled as soon as possible. */
+  private readonly woken = new Set<string>();
+  /** Mailboxes whose last poll failed: no IDLE for them (a wrong password is not retried every second). */
+  private readonly failing = new Set<string>();
   private timer?: NodeJS.Timeout;
-  private ticking = false;
+  private ticking?: Promise<void>;
   private stopping = false;
 
   constructor(
@@ -28,62 +40,123 @@ export class PollScheduler implements OnApplicationBootstrap, OnApplicationShutd
     private readonly states: MailboxStateRepository,
     private readonly received: ReceivedMessageRepository,
     private readonly pollMailbox: PollMailboxUseCase,
+    private readonly leases: MailboxLeases,
+    private readonly watchers: IdleWatchers,
+    private readonly spans: PollSpanRepository,
+    private readonly slots: ServerSlots,
     private readonly health: PollLoopHealth,
   ) {
     health.stallMs = settings.pollLoopStallMs;
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    this.log.log(`replica ${this.settings.replicaId}: leases of ${this.settings.pollLeaseSeconds} s, IMAP IDLE ${this.settings.idle.enabled ? 'on' : 'off'}`);
     await this.served.start();
     this.timer = setInterval(() => void this.tick(), this.settings.pollTickMs);
     void this.tick();
   }
 
-  async tick(): Promise<void> {
-    if (this.ticking || this.stopping) return;
-    this.ticking = true;
+  tick(): Promise<void> {
+    if (this.ticking || this.stopping) return this.ticking ?? Promise.resolve();
+    this.ticking = this.runTick().finally(() => (this.ticking = undefined));
+    return this.ticking;
+  }
+
+  private async runTick(): Promise<void> {
     try {
       await this.served.syncState();
-      // Polls in progress keep their lease; a crashed replica's lease runs out within POLL_LEASE_SECONDS.
-      if (this.running.size) await this.states.renewLeases([...this.running.keys()], this.settings.pollLeaseSeconds);
-      const due = await this.states.due(this.served.ids(), this.received.tableName);
+      await this.maintainLeases();
+      if (this.stopping) return;
+      const healthy = this.leases.ids().filter((id) => !this.failing.has(id));
+      this.watchers.sync(healthy.flatMap((id) => this.served.get(id) ?? []), (id) => this.wake(id));
+      for (const id of [...this.woken]) {
+        if (!this.leases.owns(id) || this.start(id, 'idle')) this.woken.delete(id);
+      }
+      const due = await this.states.due(this.leases.ids(), this.received.tableName);
       for (const id of due) {
         if (this.stopping) break;
-        if (!this.running.has(id)) await this.start(id);
+        this.start(id, 'schedule');
       }
       this.health.ticked(this.running.size);
     } catch (err) {
       this.health.failed(errorMessage(err));
-      this.log.warn(`poll loop tick failed: ${errorMessage(err)}`);
-    } finally {
-      this.ticking = false;
+      this.log.warn(`poll loop tick failed: ${errorMessage(err)}`)
     }
   }
 
-  private async start(id: string): Promise<void> {
-    const served = this.served.get(id);
-    if (!served) return;
-    const key = serverKey(served.endpoint);
-    if (!this.slots.tryAcquire(key, served.endpoint.maxConnections)) return;
-    let started = false;
+  private async maintainLeases(): Promise<void> {
     try {
-      const state = await this.states.claim(id, this.settings.pollLeaseSeconds);
-      if (!state) return;
-      const run = this.pollMailbox.execute(served, state).finally(() => {
-        this.slots.release(key);
-        this.running.delete(id);
-      });
-      this.running.set(id, run);
-      started = true;
-    } finally {
-      if (!started) this.slots.release(key);
+      const round = await this.leases.maintain(this.served.ids(), (id) => this.running.has(id))
+      for (const id of round.lost) {
+        this.log.warn(`mailbox ${id}: lease lost to another replica; its poll (if any) is stopped`);
+        this.running.get(id)?.abort.abort();
+      }
+      if (round.acquired.length || round.released.length) {
+        this.log.log(`serving ${this.leases.ids().length} mailbox(es) of ${this.served.ids().length} with ${this.leases.live} live replica(s)` +
+          `${round.acquired.length ? `; took ${round.acquired.join(', ')}` : ''}${round.released.length ? `; gave back ${round.released.join(', ')}` : ''}`);
+      }
+    } catch (err) {
+      if (this.leases.untrusted()) {
+        const held = this.leases.dropAll();
+        this.log.error(`leases could not be renewed in time (${errorMessage(err)}): stopped serving ${held.length} mailbox(es)`);
+        for (const poll of this.running.values()) poll.abort.abort();
+        this.watchers.sync([], () => undefined);
+      }
+      throw err;
     }
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** IDLE announced new mail: poll now, or right after the poll in progress. */
+  wake(id: string): void {
+    if (this.stopping || !this.leases.owns(id)) return;
+    if (!this.start(id, 'idle')) this.woken.add(id);
+  }
+
+  /** Starts a poll unless one runs or no slot is free; synchronous, so two callers never start the same mailbox twice. */
+  private start(id: string, trigger: PollTrigger): boolean {
+    if (this.stopping || this.running.has(id) || !this.leases.owns(id)) return false;
+    const served = this.served.get(id);
+    if (!served) return false;
+    const key = serverKey(served.endpoint);
+    if (!this.slots.tryAcquire(key, served.endpoint.maxConnections)) return false;
+    const abort = new AbortController();
+    const done = this.poll(id, trigger, abort.signal).finally(() => {
+      this.slots.release(key);
+      this.running.delete(id);
+      if (this.woken.has(id) && this.start(id, 'idle')) this.woken.delete(id);
+    });
+    this.running.set(id, { done, abort });
+    return true;
+  }
+
+  private async poll(id: string, trigger: PollTrigger, signal: AbortSignal): Promise<void> {
+    const served = this.served.get(id);
+    let span: string | undefined;
+    let outcome: PollOutcome = 'failure';
+    try {
+      const state = await this.states.startPoll(id);
+      if (!served || !state) return;
+      if (this.settings.pollSpanRetentionMinutes > 0) span = await this.spans.begin(id, this.settings.replicaId, trigger);
+      const result = await this.pollMailbox.execute(served, state, signal);
+      outcome = signal.aborted ? 'aborted' : result ? 'success' : 'failure';
+      if (outcome === 'failure') this.failing.add(id);
+      else if (outcome === 'success') this.failing.delete(id);
+    } catch (err) {
+      this.log.warn(`mailbox ${id}: poll could not run: ${errorMessage(err)}`);
+    } finally {
+      if (span) await this.spans.end(span, outcome).catch((err) => this.log.warn(`mailbox ${id}: poll span not closed: ${errorMessage(err)}`));
+    }
+  }
+
+  /** SIGTERM: no new polls, IDLE logged out, polls in progress finished, then every lease given back at once. */
+  async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
     this.health.stop();
     if (this.timer) clearInterval(this.timer);
-    await Promise.allSettled([...this.running.values()]);
+    await this.ticking;
+    await this.watchers.stopAll();
+    await Promise.allSettled([...this.running.values()].map((r) => r.done));
+    await this.leases.leave().catch((err) => this.log.warn(`could not give the mailboxes back (they free up in ${this.settings.pollLeaseSeconds} s): ${errorMessage(err)}`));
+    this.log.log(`replica ${this.settings.replicaId} stopped; its mailboxes are free for the other replicas`);
   }
 }

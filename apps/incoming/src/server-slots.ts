@@ -1,4 +1,10 @@
-/** At most `limit` concurrent connections per server (serverKey), across all mailboxes. */
+import { Injectable } from '@nestjs/common';
+
+/**
+ * At most `limit` concurrent connections per server (serverKey), across all mailboxes of this
+ * replica: polls and held IDLE connections both take one.
+ */
+@Injectable()
 export class ServerSlots {
   private readonly inUse = new Map<string, number>();
 

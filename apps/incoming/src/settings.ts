@@ -6,7 +6,15 @@
  * | ------------------------------- | ---------- | -------------------------------------------------------------- |
  * | ROUTER_SECRET_KEY               | (required) | 32 bytes base64/hex: opens the sealed mailbox passwords         |
  * | POLL_TICK_MS                    | 1000       | how often the scheduler looks for mailboxes due for a poll      |
- * | POLL_LEASE_SECONDS              | 60         | a poll's claim on its mailbox, renewed while it runs (crash: freed) |
+ * | POLL_LEASE_SECONDS              | 10         | a replica's claim on a mailbox it serves, renewed every tick (crash: taken over after it) |
+ * | REPLICA_ID                      | host:pid:random | this replica's name in the lease and heartbeat rows (e.g. the pod name) |
+ * | REPLICA_TTL_SECONDS             | 10         | a replica whose heartbeat is older is not counted when mailboxes are shared out |
+ * | IMAP_IDLE                       | true       | hold an IMAP IDLE connection per mailbox (within the share below) for near real time |
+ * | IDLE_CONNECTION_PERCENT         | 50         | share of a server's maxConnections IDLE may hold (at least one is always left for polls) |
+ * | IDLE_RESTART_SECONDS            | 300        | IDLE is ended and re-issued this often (keeps NATs and servers from dropping it) |
+ * | IDLE_RECONNECT_INITIAL_MS       | 1000       | wait before re-opening a dropped IDLE connection (doubles per consecutive failure) |
+ * | IDLE_RECONNECT_MAX_MS           | 60000      | longest wait before re-opening an IDLE connection                |
+ * | POLL_SPAN_RETENTION_MINUTES     | 60         | how long each poll's span (mailbox, replica, start, end) is kept; 0: not recorded |
  * | MAX_MESSAGES_PER_POLL           | 200        | new messages fetched per poll (the rest in the next, at once)   |
  * | MAX_MESSAGE_BYTES               | 52428800   | larger messages are recorded as too large, never fetched        |
  * | CONNECT_TIMEOUT_MS              | 15000      | connect + greeting + login timeout                              |
@@ -18,11 +26,23 @@
  * | POLL_LOOP_STALL_SECONDS         | 60         | readiness fails when the poll loop has not ticked for this long |
  */
 import { z } from 'zod';
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
 import { decodeSecretKey, intFromEnv, parseEnv, secretsEnv } from '@mailrouter/platform';
+
+const countFromEnv = (def: number) => z.coerce.number().int().min(0).default(def);
 
 export const incomingEnv = secretsEnv.extend({
   POLL_TICK_MS: intFromEnv(1000),
-  POLL_LEASE_SECONDS: intFromEnv(60),
+  POLL_LEASE_SECONDS: intFromEnv(10),
+  REPLICA_ID: z.string().min(1).max(200).optional(),
+  REPLICA_TTL_SECONDS: intFromEnv(10),
+  IMAP_IDLE: z.enum(['true', 'false']).default('true'),
+  IDLE_CONNECTION_PERCENT: countFromEnv(50).pipe(z.number().max(100)),
+  IDLE_RESTART_SECONDS: intFromEnv(300),
+  IDLE_RECONNECT_INITIAL_MS: intFromEnv(1000),
+  IDLE_RECONNECT_MAX_MS: intFromEnv(60_000),
+  POLL_SPAN_RETENTION_MINUTES: countFromEnv(60),
   MAX_MESSAGES_PER_POLL: intFromEnv(200),
   MAX_MESSAGE_BYTES: intFromEnv(50 * 1024 * 1024),
   CONNECT_TIMEOUT_MS: intFromEnv(15_000),
@@ -38,6 +58,10 @@ export interface IncomingSettings {
   secretKey: Buffer;
   pollTickMs: number;
   pollLeaseSeconds: number;
+  replicaId: string;
+  replicaTtlSeconds: number;
+  idle: { enabled: boolean; connectionPercent: number; restartMs: number; reconnect: { initialMs: number; maxMs: number; factor: number } };
+  pollSpanRetentionMinutes: number;
   maxMessagesPerPoll: number;
   maxMessageBytes: number;
   connectTimeoutMs: number;
@@ -56,6 +80,15 @@ export function incomingSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): I
     secretKey: decodeSecretKey(e.ROUTER_SECRET_KEY),
     pollTickMs: e.POLL_TICK_MS,
     pollLeaseSeconds: e.POLL_LEASE_SECONDS,
+    replicaId: e.REPLICA_ID ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
+    replicaTtlSeconds: e.REPLICA_TTL_SECONDS,
+    idle: {
+      enabled: e.IMAP_IDLE === 'true',
+      connectionPercent: e.IDLE_CONNECTION_PERCENT,
+      restartMs: e.IDLE_RESTART_SECONDS * 1000,
+      reconnect: { initialMs: e.IDLE_RECONNECT_INITIAL_MS, maxMs: e.IDLE_RECONNECT_MAX_MS, factor: 2 },
+    },
+    pollSpanRetentionMinutes: e.POLL_SPAN_RETENTION_MINUTES,
     maxMessagesPerPoll: e.MAX_MESSAGES_PER_POLL,
     maxMessageBytes: e.MAX_MESSAGE_BYTES,
     connectTimeoutMs: e.CONNECT_TIMEOUT_MS,

@@ -6,3 +6,4 @@ export * from './lib/mime';
 export * from './lib/service-process';
 export * from './lib/wait';
 export * from './lib/schema-drift';
+export * from './lib/tcp-proxy';

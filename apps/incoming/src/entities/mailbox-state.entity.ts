@@ -24,7 +24,11 @@ export class MailboxStateEntity {
   @Column({ name: 'next_poll_at', type: 'timestamptz', default: () => 'now()' })
   nextPollAt!: Date;
 
-  /** A replica is polling the mailbox until then (null: nobody). */
+  /** The replica serving the mailbox (polls, IDLE) while its lease runs (null: nobody). */
+  @Column({ name: 'owner', type: 'varchar', length: 200, nullable: true })
+  owner!: string | null;
+
+  /** `owner` serves the mailbox until then, renewed every tick; after it, any replica may take it. */
   @Column({ name: 'lease_until', type: 'timestamptz', nullable: true })
   leaseUntil!: Date | null;
 

@@ -37,11 +37,18 @@ export async function migrateDatabase(options: DataSourceOptions): Promise<strin
   const schema = (options as { schema?: string }).schema;
   const ds = new DataSource({ ...options, migrationsRun: false });
   await ds.initialize();
+  // Replicas starting together migrate one at a time: a session lock per schema.
+  const runner = ds.createQueryRunner();
+  const lockKey = `mailrouter-migrate:${schema ?? 'public'}`;
   try {
+    await runner.connect();
+    await runner.query('SELECT pg_advisory_lock(hashtext($1))', [lockKey]);
     if (schema) await ds.query(`CREATE SCHEMA IF NOT EXISTS "${schema.replace(/"/g, '')}"`);
     const ran = await ds.runMigrations({ transaction: 'each' });
     return ran.map((m) => m.name);
   } finally {
+    await runner.query('SELECT pg_advisory_unlock(hashtext($1))', [lockKey]).catch(() => undefined);
+    await runner.release();
     await ds.destroy();
   }
 }
