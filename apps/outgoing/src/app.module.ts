@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { HealthModule, MessagingModule } from '@mailrouter/messaging';
+import { HealthModule, MessagingModule, MetricsModule } from '@mailrouter/messaging';
 import { dataSourceOptions, OUTGOING_ENTITIES } from './data-source';
 import { MailboxDirectoryRepository } from './mailboxes/mailbox-directory.repository';
 import { MailTransportRepository } from './send/mail-transport.repository';
@@ -18,6 +18,7 @@ import { TestOutgoingAccessUseCase } from './test-access/test-outgoing-access.us
 @Module({
   imports: [
     MessagingModule.forRoot('outgoing'),
+    MetricsModule.forRoot('outgoing'),
     TypeOrmModule.forRootAsync({ useFactory: () => dataSourceOptions() }),
     TypeOrmModule.forFeature(OUTGOING_ENTITIES),
     HealthModule,

@@ -9,3 +9,4 @@ export * from './lib/rpc';
 export * from './lib/messaging.module';
 export * from './lib/health';
 export * from './lib/bootstrap';
+export * from './lib/metrics';

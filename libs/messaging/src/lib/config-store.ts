@@ -16,16 +16,18 @@ export class ConfigStore implements OnModuleDestroy {
   private watcher?: QueuedIterator<KvEntry>;
   private latest?: PublishedConfigV1;
   readonly bucket: string;
+  private readonly replicas: number;
 
   constructor(
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
     @Inject(MESSAGING_SETTINGS) settings: MessagingSettings,
   ) {
+    this.replicas = settings.replicas ?? 1;
     this.bucket = bucketName(settings.prefix, 'config');
   }
 
   private kv(): Promise<KV> {
-    this.kvPromise ??= this.nc.jetstream().views.kv(this.bucket, { history: 5, storage: StorageType.File });
+    this.kvPromise ??= this.nc.jetstream().views.kv(this.bucket, { history: 5, storage: StorageType.File, replicas: this.replicas });
     this.kvPromise.catch(() => (this.kvPromise = undefined));
     return this.kvPromise;
   }

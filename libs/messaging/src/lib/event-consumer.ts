@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown, Optional } from '@nestjs/common';
 import { ConsumerMessages, JsMsg, NatsConnection } from 'nats';
 import { EVENTS, EventName, EventPayload, streamName } from '@mailrouter/contracts';
 import { backoffDelay, BackoffPolicy } from '@mailrouter/domain';
@@ -6,6 +6,7 @@ import { errorMessage, isInfrastructureError, PermanentError, RetryLaterError, T
 import { NATS_CONNECTION } from './nats-connection';
 import { MESSAGING_SETTINGS, MessagingSettings } from './messaging.settings';
 import { ensureDurableConsumer } from './topology';
+import { ConsumerOutcome, MESSAGING_OBSERVER, MessagingObserver } from './metrics/messaging-observer';
 
 export const DEFAULT_CONSUMER_BACKOFF: BackoffPolicy = { initialMs: 1_000, maxMs: 60_000, factor: 2 };
 export const DEFAULT_MAX_ATTEMPTS = 5;
@@ -78,6 +79,7 @@ export class EventConsumers implements OnApplicationShutdown {
   constructor(
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
     @Inject(MESSAGING_SETTINGS) private readonly settings: MessagingSettings,
+    @Optional() @Inject(MESSAGING_OBSERVER) private readonly observer?: MessagingObserver,
   ) {}
 
   /** Starts a consumer. Registering the same event twice in one app fails at boot. */
@@ -94,6 +96,7 @@ export class EventConsumers implements OnApplicationShutdown {
     });
     const state = { inFlight: new Set<Promise<void>>() } as { messages?: ConsumerMessages; inFlight: Set<Promise<void>> };
     this.running.push(state);
+    this.observer?.consumerStarted(opts.event, streamName(this.settings.prefix, def.stream), opts.durable);
     void this.loop(opts, state, ackWaitMs);
   }
 
@@ -132,50 +135,57 @@ export class EventConsumers implements OnApplicationShutdown {
     const backoff = opts.backoff ?? DEFAULT_CONSUMER_BACKOFF;
     const deliveryCount = m.info.deliveryCount;
     const msgId = m.headers?.get('Nats-Msg-Id') || undefined;
+    const observe = this.observer?.handling(opts.event, opts.durable) ?? (() => undefined);
     let raw: unknown;
     let payload: EventPayload<E>;
     try {
       raw = JSON.parse(Buffer.from(m.data).toString('utf8'));
       payload = EVENTS[opts.event].schema.parse(raw) as EventPayload<E>;
     } catch (err) {
-      await this.quarantine(opts, m, raw ?? Buffer.from(m.data).toString('utf8'), `invalid ${opts.event} payload: ${errorMessage(err)}`, msgId);
+      observe(await this.quarantine(opts, m, raw ?? Buffer.from(m.data).toString('utf8'), `invalid ${opts.event} payload: ${errorMessage(err)}`, msgId));
       return;
     }
     const heartbeat = setInterval(() => m.working(), Math.max(1000, Math.floor(ackWaitMs / 3)));
     try {
       await opts.handle(payload, { deliveryCount, maxAttempts, msgId });
       m.ack();
+      observe('ack');
     } catch (err) {
       if (err instanceof PermanentError) {
-        await this.quarantine(opts, m, payload, err.message, msgId);
+        observe(await this.quarantine(opts, m, payload, err.message, msgId));
       } else if (err instanceof RetryLaterError) {
         this.log.debug(`${opts.event} ${msgId ?? ''} waits: ${err.message}; again in ${err.retryAfterMs} ms`);
         m.nak(err.retryAfterMs);
+        observe('wait');
       } else if (isInfrastructureError(err)) {
         const delay = backoffDelay(backoff, Math.min(deliveryCount, 6));
         this.log.warn(`${opts.event} ${msgId ?? ''}: infrastructure unavailable (${errorMessage(err)}); retry in ${delay} ms`);
         m.nak(delay);
+        observe('retry');
       } else if (deliveryCount >= maxAttempts) {
-        await this.quarantine(opts, m, payload, `gave up after ${deliveryCount} attempts: ${errorMessage(err)}`, msgId);
+        observe(await this.quarantine(opts, m, payload, `gave up after ${deliveryCount} attempts: ${errorMessage(err)}`, msgId));
       } else {
         const delay = err instanceof TransientError && err.retryAfterMs !== undefined ? err.retryAfterMs : backoffDelay(backoff, deliveryCount);
         this.log.warn(`${opts.event} ${msgId ?? ''} attempt ${deliveryCount}/${maxAttempts} failed: ${errorMessage(err)}; retry in ${delay} ms`);
         m.nak(delay);
+        observe('retry');
       }
     } finally {
       clearInterval(heartbeat);
     }
   }
 
-  private async quarantine<E extends EventName>(opts: ConsumerOptions<E>, m: JsMsg, payload: unknown, reason: string, msgId?: string): Promise<void> {
+  private async quarantine<E extends EventName>(opts: ConsumerOptions<E>, m: JsMsg, payload: unknown, reason: string, msgId?: string): Promise<ConsumerOutcome> {
     try {
       await opts.quarantine({ event: opts.event, subject: m.subject, msgId, payload, reason, deliveryCount: m.info.deliveryCount });
       this.log.error(`${opts.event} ${msgId ?? ''} quarantined: ${reason}`);
       m.term(reason.slice(0, 200));
+      return 'quarantine';
     } catch (err) {
       // Could not record it: keep the message, try again later. Never nack-and-drop.
       this.log.error(`could not quarantine ${opts.event} ${msgId ?? ''}: ${errorMessage(err)}; will retry`);
       m.nak(backoffDelay(opts.backoff ?? DEFAULT_CONSUMER_BACKOFF, 3));
+      return 'retry';
     }
   }
 

@@ -1,9 +1,10 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { headers as natsHeaders, JetStreamClient, NatsConnection } from 'nats';
 import { EVENTS, EventName, EventPayload, prefixed } from '@mailrouter/contracts';
 import { backoffDelay, BackoffPolicy } from '@mailrouter/domain';
 import { NATS_CONNECTION } from './nats-connection';
 import { MESSAGING_SETTINGS, MessagingSettings } from './messaging.settings';
+import { MESSAGING_OBSERVER, MessagingObserver } from './metrics/messaging-observer';
 
 /** Publish retries until the server acknowledges, up to this long. */
 export const PUBLISH_DEADLINE_MS = 120_000;
@@ -29,6 +30,7 @@ export class EventPublisher {
   constructor(
     @Inject(NATS_CONNECTION) nc: NatsConnection,
     @Inject(MESSAGING_SETTINGS) private readonly settings: MessagingSettings,
+    @Optional() @Inject(MESSAGING_OBSERVER) private readonly observer?: MessagingObserver,
   ) {
     this.js = nc.jetstream();
   }
@@ -44,6 +46,7 @@ export class EventPublisher {
         const h = natsHeaders();
         h.set('Nats-Msg-Id', msgId);
         const ack = await this.js.publish(subject, data, { msgID: msgId, headers: h, timeout: PUBLISH_TIMEOUT_MS });
+        this.observer?.published(event, body, ack.duplicate);
         return { seq: ack.seq, duplicate: ack.duplicate };
       } catch (err) {
         if (Date.now() - started > PUBLISH_DEADLINE_MS) throw err;

@@ -35,7 +35,7 @@ export class MessagingModule {
           provide: NATS_CONNECTION,
           useFactory: async () => {
             const nc = await connectNats(resolved);
-            await ensureStreams(nc, resolved.prefix);
+            await ensureStreams(nc, resolved.prefix, resolved.replicas ?? 1);
             return nc;
           },
         },

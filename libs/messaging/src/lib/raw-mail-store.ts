@@ -17,16 +17,18 @@ export interface StoredRaw {
 export class RawMailStore {
   private store?: Promise<ObjectStore>;
   readonly bucket: string;
+  private readonly replicas: number;
 
   constructor(
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
     @Inject(MESSAGING_SETTINGS) settings: MessagingSettings,
   ) {
+    this.replicas = settings.replicas ?? 1;
     this.bucket = bucketName(settings.prefix, 'rawMail');
   }
 
   private os(): Promise<ObjectStore> {
-    this.store ??= this.nc.jetstream().views.os(this.bucket, { storage: StorageType.File });
+    this.store ??= this.nc.jetstream().views.os(this.bucket, { storage: StorageType.File, replicas: this.replicas });
     this.store.catch(() => (this.store = undefined));
     return this.store;
   }

@@ -9,7 +9,7 @@ export const DUPLICATE_WINDOW_MS = 10 * 60 * 1000;
 export const STREAM_MAX_AGE_MS = 14 * 24 * 60 * 60 * 1000;
 
 /** Creates (or updates) the streams and buckets; every app calls it at boot, idempotently. */
-export async function ensureStreams(nc: NatsConnection, prefix: string): Promise<void> {
+export async function ensureStreams(nc: NatsConnection, prefix: string, replicas = 1): Promise<void> {
   const jsm = await nc.jetstreamManager();
   for (const name of Object.keys(STREAMS) as StreamName[]) {
     const config = {
@@ -19,6 +19,7 @@ export async function ensureStreams(nc: NatsConnection, prefix: string): Promise
       retention: RetentionPolicy.Limits,
       duplicate_window: nanos(DUPLICATE_WINDOW_MS),
       max_age: nanos(STREAM_MAX_AGE_MS),
+      num_replicas: replicas,
     };
     try {
       await jsm.streams.info(config.name);

@@ -37,6 +37,8 @@ export const natsEnv = z.object({
     .string()
     .regex(/^[A-Za-z0-9_-]{1,32}$/, 'letters, digits, _ and - only, at most 32')
     .default('mr'),
+  /** Replicas of every stream and bucket: 3 on a clustered JetStream (see docs/deploy.md). */
+  NATS_STREAM_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
 });
 
 export const secretsEnv = z.object({

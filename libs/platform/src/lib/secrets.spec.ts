@@ -32,6 +32,6 @@ describe('environment', () => {
     expect(() => parseEnv(secretsEnv, {})).toThrow(EnvError);
     expect(() => parseEnv(secretsEnv, {})).toThrow(/ROUTER_SECRET_KEY/);
     expect(() => parseEnv(natsEnv, { NATS_PREFIX: 'has space' })).toThrow(/NATS_PREFIX/);
-    expect(parseEnv(natsEnv, {})).toEqual({ NATS_URL: 'nats://127.0.0.1:4222', NATS_PREFIX: 'mr' });
+    expect(parseEnv(natsEnv, {})).toEqual({ NATS_URL: 'nats://127.0.0.1:4222', NATS_PREFIX: 'mr', NATS_STREAM_REPLICAS: 1 });
   });
 });
