@@ -1,0 +1,74 @@
+import { BaselineDb } from './baselines/baseline-db';
+import { fetchParseInsert } from './baselines/incoming-baseline';
+import { BenchRouter } from './support/bench-router';
+import { appendAll, benchMessage, kindOf, MessageMix } from './support/mail';
+import { CpuMeter } from './support/proc';
+import { record } from './support/results';
+import type { BenchSizes } from './support/scale';
+import { round, sleep, until } from './support/stats';
+
+export interface CostSample {
+  flow: 'received' | 'sent';
+  label: string;
+  messages: number;
+  /** CPU ms of each service process over the run. */
+  cpuMsByService: Record<string, number>;
+  baselineCpuMs: number;
+  baselineMessages: number;
+}
+
+/**
+ * 1. Incoming throughput for one message mix: N fresh mailboxes × M messages already in
+ * Dovecot; the clock starts when the configuration naming them is published and stops when
+ * every message is an email activity in the built-in CRM.
+ */
+export async function incomingThroughput(bench: BenchRouter, db: BaselineDb, sizes: BenchSizes, mix: MessageMix): Promise<CostSample> {
+  const n = sizes.incomingMailboxes;
+  const m = sizes.incomingMessagesPerMailbox;
+  const total = n * m;
+  const mailboxes = await bench.addMailboxes(n, mix.replace(/[^a-z0-9]/g, ''));
+  let bytes = 0;
+  for (const mb of mailboxes) {
+    const raws: Buffer[] = [];
+    for (let i = 0; i < m; i++) {
+      const msg = await benchMessage(kindOf(mix, i), bench.contactAddress, mb.mail.address, `${mb.mail.username}-${i}`);
+      raws.push(msg.raw);
+      bytes += msg.raw.length;
+    }
+    await appendAll(mb.mail, raws);
+  }
+
+  // Baseline first: it only peeks, so the router still finds every message unseen.
+  const base = await fetchParseInsert(mailboxes.map((mb) => mb.mail), db);
+  if (base.messages !== total) throw new Error(`baseline fetched ${base.messages} of ${total} messages`);
+
+  const owners = mailboxes.map((mb) => mb.crmUserId);
+  const commits0 = await bench.commits();
+  const cpu = new CpuMeter(bench.pids());
+  const t0 = performance.now();
+  await bench.publish(`bench incoming ${mix}`);
+  const timeoutMs = Math.max(120_000, total * 500);
+  const done = await until(async () => (await bench.incomingActivities(owners)) >= total, timeoutMs, 100);
+  const seconds = (performance.now() - t0) / 1000;
+  const cpuMs = cpu.read();
+  const tracked = await bench.incomingActivities(owners);
+  if (!done) throw new Error(`incoming ${mix}: only ${tracked} of ${total} messages tracked after ${timeoutMs / 1000} s`);
+  await sleep(1500);
+  const commitsPerMsg = ((await bench.commits()) - commits0) / total;
+
+  const routerRate = total / seconds;
+  const baseRate = base.messages / base.seconds;
+  const ratio = routerRate / baseRate;
+  record({
+    name: `incoming-throughput-${mix}`,
+    what: `${n} mailboxes × ${m} messages (${mix}, ${round(bytes / total / 1024, 1)} KB average) in Dovecot → email activities in the built-in CRM`,
+    figures: { messages: total, seconds: round(seconds), msgsPerSec: round(routerRate, 1), tracked, dbCommitsPerMsg: round(commitsPerMsg, 1) },
+    baseline: { messages: base.messages, seconds: round(base.seconds), msgsPerSec: round(baseRate, 1), kind: 'one process: imapflow fetch → mailparser → one INSERT each' },
+    ratio: { value: round(ratio, 3), meaning: 'router msgs/s ÷ baseline msgs/s', target: '≥ 1.0', met: ratio >= 1 },
+    notes: [
+      'clock: from POST /api/v1/publish to the last activity row; includes the first poll of each new mailbox (no waiting for a poll interval: new mailboxes are polled at once)',
+      'dbCommitsPerMsg: committed PostgreSQL transactions (all services, pg_stat_database) per message, including settling the verdicts; the baseline makes 1',
+    ],
+  }, sizes);
+  return { flow: 'received', label: mix, messages: total, cpuMsByService: cpuMs, baselineCpuMs: base.cpuMs, baselineMessages: base.messages };
+}
