@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { DeploymentTrackingV1 } from '@mailrouter/contracts';
 import {
   CheckIncomingResult, CrmConnector, CrmMailboxRecord, DeliverIncomingResult, EmailAddress, IncomingEmail, MailInspection,
-  OutgoingEmail, SendOutcome, TrackingOption, normalizeMessageId,
+  OutgoingEmail, RecordRef, SendOutcome, TrackingOption, normalizeMessageId,
 } from '@mailrouter/domain';
 import { PermanentError } from '@mailrouter/platform';
 import { RecordsRepository } from './records.repository';
@@ -18,6 +18,19 @@ import type { EmailEntity, EmailPartyEntity } from './entities/email.entity';
 
 type Owner = { kind: 'user' | 'queue'; record: CrmUserEntity | CrmQueueEntity };
 type PartyInput = EmailAddress & { role: NewParty['role'] };
+
+/**
+ * What checkIncoming loaded that deliverIncoming needs again, kept for the same IncomingEmail
+ * (both run in one transaction, under the per-mailbox-and-sender lock): the owner, the
+ * addresses' records, the settings and, when the checks looked, this owner's activity for the
+ * receivedId (null: none; absent: not looked up).
+ */
+interface CheckedIncoming {
+  owner?: Owner;
+  matches: Map<string, RecordRef[]>;
+  tracking: DeploymentTrackingV1;
+  againId?: string | null;
+}
 
 function ownerName(o: Owner): string {
   return o.kind === 'user' ? (o.record as CrmUserEntity).fullName : (o.record as CrmQueueEntity).name;
@@ -45,6 +58,8 @@ function distrustOf(tracking: DeploymentTrackingV1, inspection: MailInspection |
 /** The embedded CRM: records and activities in the `crm` schema, tracking rules of its own. */
 @Injectable()
 export class BuiltinCrmConnector implements CrmConnector {
+  private readonly checked = new WeakMap<IncomingEmail, CheckedIncoming>();
+
   constructor(
     private readonly records: RecordsRepository,
     private readonly emails: EmailsRepository,
@@ -91,39 +106,47 @@ export class BuiltinCrmConnector implements CrmConnector {
       automatic: automatic?.kind ? { kind: automatic.kind, reason: automatic.reason } : undefined,
       trackBetweenUsersAsTwo: tracking.trackBetweenUsersAsTwo, trackAutomaticReplies: tracking.trackAutomaticReplies,
     };
+    const memo: CheckedIncoming = { owner, matches, tracking };
     if (owner) {
       facts.owner = {
         kind: owner.kind, id: owner.record.id, option: owner.record.incomingTracking as TrackingOption,
         label: ownerLabel(owner), approved: owner.record.emailAddressApproved,
       };
-      if (owner.record.emailAddressApproved) await this.gatherFacts(facts, owner, incoming, tracking);
+      if (owner.record.emailAddressApproved) memo.againId = await this.gatherFacts(facts, owner, incoming, tracking);
     }
+    this.checked.set(incoming, memo);
     const result = decideTracking(facts);
     if (result.reason === 'loop-guard' && owner && sender) await this.raiseLoopAlert(owner, sender, facts.loop!, result.reasonText);
     const { resolved } = resolveParties(partiesOf(e), matches, this.partyOptions(tracking, distrust));
     return { ...result, parties: resolved };
   }
 
-  /** Duplicate, the same message tracked for another owner, loop count, correlation; and a bounce marks its email failed. */
-  private async gatherFacts(facts: TrackingFacts, owner: Owner, incoming: IncomingEmail, tracking: DeploymentTrackingV1): Promise<void> {
+  /**
+   * Duplicate, the same message tracked for another owner, loop count, correlation; and a
+   * bounce marks its email failed. The earlier messages are asked about in one round trip;
+   * returns this owner's activity for the receivedId (null: none) for deliverIncoming.
+   */
+  private async gatherFacts(facts: TrackingFacts, owner: Owner, incoming: IncomingEmail, tracking: DeploymentTrackingV1): Promise<string | null> {
     const e = incoming.email;
     const own = [owner.record.email, incoming.mailbox.address.trim().toLowerCase()];
     facts.ownerIsRecipient = [...e.to, ...e.cc].some((a) => own.includes(a.address));
     await this.applyBounce(incoming.inspection?.bounce);
     const messageId = e.messageId;
-    const dup = messageId ? await this.emails.findByOwnerAndMessageId(owner.kind, owner.record.id, messageId) : null;
-    if (dup) {
-      facts.duplicate = { activityId: dup.id, messageId: messageId! };
-      return;
+    const since = new Date(Date.now() - tracking.loopGuard.windowMinutes * 60_000);
+    const prior = await this.state.priorOf({
+      ownerType: owner.kind, ownerId: owner.record.id, messageId, receivedId: incoming.receivedId, sender: facts.sender, since,
+    });
+    if (prior.duplicateId) {
+      facts.duplicate = { activityId: prior.duplicateId, messageId: messageId! };
+      return prior.againId;
     }
-    const other = messageId ? await this.emails.findOtherOwnersEmail(messageId, owner.kind, owner.record.id) : null;
+    const other = prior.otherOwners;
     if (other) facts.trackedElsewhere = { activityId: other.id, ownerLabel: await this.labelOf(other.ownerType, other.ownerId) };
     if (facts.sender) {
-      const since = new Date(Date.now() - tracking.loopGuard.windowMinutes * 60_000);
-      const earlier = await this.state.countFromSender(owner.record.id, facts.sender, since);
-      facts.loop = { count: earlier + 1, maxMessages: tracking.loopGuard.maxMessages, windowMinutes: tracking.loopGuard.windowMinutes };
+      facts.loop = { count: prior.earlierFromSender + 1, maxMessages: tracking.loopGuard.maxMessages, windowMinutes: tracking.loopGuard.windowMinutes };
     }
     facts.correlation = await correlate(this.emails, tracking, e, !facts.senderDistrusted);
+    return prior.againId;
   }
 
   /** A bounce marks the outgoing email it reports on as failed ("bounced: …"). */
@@ -151,14 +174,18 @@ export class BuiltinCrmConnector implements CrmConnector {
    * mailbox); a redelivery of the same receivedId returns the existing one.
    */
   async deliverIncoming(incoming: IncomingEmail, check: CheckIncomingResult): Promise<DeliverIncomingResult> {
-    const owner = await this.owner(incoming.mailbox);
+    const memo = this.checked.get(incoming);
+    this.checked.delete(incoming);
+    const owner = memo ? memo.owner : await this.owner(incoming.mailbox);
     if (!owner) throw new Error(`no owner for mailbox ${incoming.mailbox.address}`);
-    const again = await this.emails.findByOwnerAndReceivedId(owner.kind, owner.record.id, incoming.receivedId);
-    if (again) return { activityId: again.id, existed: true };
-    const tracking = await this.deployments.forDeployment(incoming.deploymentId);
+    const againId = memo?.againId !== undefined
+      ? memo.againId
+      : ((await this.emails.findByOwnerAndReceivedId(owner.kind, owner.record.id, incoming.receivedId))?.id ?? null);
+    if (againId) return { activityId: againId, existed: true };
+    const tracking = memo?.tracking ?? (await this.deployments.forDeployment(incoming.deploymentId));
     const e = incoming.email;
     const list = partiesOf(e);
-    const matches = await this.records.matchAddresses(list.map((p) => p.address));
+    const matches = memo?.matches ?? (await this.records.matchAddresses(list.map((p) => p.address)));
     const { rows } = resolveParties(list, matches, this.partyOptions(tracking, distrustOf(tracking, incoming.inspection)));
     const token = tracking.token.enabled ? findMangledTrackingToken(tokenSettings(tracking), e.subject) : undefined;
     const max = tracking.maxAttachmentBytes;

@@ -41,16 +41,18 @@ export class EmailsRepository {
     return this.scope.run(async () => {
       const m = this.scope.manager();
       const { parties, attachments, ...row } = email;
-      const saved = await m.save(EmailEntity, m.create(EmailEntity, row));
+      // INSERT … RETURNING (id, created_at and the defaults), then one multi-row INSERT each
+      // for the parties and the attachments.
+      const saved = m.create(EmailEntity, row);
+      const result = await m.insert(EmailEntity, saved);
+      m.merge(EmailEntity, saved, result.generatedMaps[0] as Partial<EmailEntity>);
       if (parties.length) {
         await m.insert(EmailPartyEntity, parties.map((p, position) => ({
           emailId: saved.id, role: p.role, address: p.address, name: p.name ?? null,
           recordType: p.recordType ?? null, recordId: p.recordId ?? null, position,
         })));
       }
-      for (const a of attachments) {
-        await m.insert(AttachmentEntity, { emailId: saved.id, ...a });
-      }
+      if (attachments.length) await m.insert(AttachmentEntity, attachments.map((a) => ({ emailId: saved.id, ...a })));
       return saved;
     });
   }
@@ -99,10 +101,6 @@ export class EmailsRepository {
     return qb.orderBy('e.created_at', 'DESC').addOrderBy('e.id', 'DESC').take(filter.limit).getMany();
   }
 
-  findByOwnerAndMessageId(ownerType: string, ownerId: string, messageId: string): Promise<EmailEntity | null> {
-    return this.scope.manager().findOne(EmailEntity, { where: { ownerType, ownerId, messageId } });
-  }
-
   findByOwnerAndReceivedId(ownerType: string, ownerId: string, receivedId: string): Promise<EmailEntity | null> {
     return this.scope.manager().findOne(EmailEntity, { where: { ownerType, ownerId, receivedId } });
   }
@@ -124,15 +122,6 @@ export class EmailsRepository {
       if (hit) return hit;
     }
     return null;
-  }
-
-  /** The oldest email of another owner with this Message-ID (the message was tracked, or sent, already). */
-  findOtherOwnersEmail(messageId: string, ownerType: string, ownerId: string): Promise<EmailEntity | null> {
-    return this.scope.manager().createQueryBuilder(EmailEntity, 'e')
-      .where('e.message_id = :messageId', { messageId })
-      .andWhere('NOT (e.owner_type = :ownerType AND e.owner_id = :ownerId)', { ownerType, ownerId })
-      .orderBy('e.created_at', 'ASC')
-      .getOne();
   }
 
   /** The newest emails of a conversation subject, with their parties' addresses (smart matching). */

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { In } from 'typeorm';
 import type { RecordRef, RecordType } from '@mailrouter/domain';
 import { TransactionScope, isUuid } from '../transaction-scope.repository';
 import {
@@ -25,6 +24,8 @@ export const RESOLUTION_ORDER: RecordType[] = ['user', 'contact', 'account', 'le
 /** Users, queues, contacts, accounts and leads of the built-in CRM. */
 @Injectable()
 export class RecordsRepository {
+  private matchQuery?: string;
+
   constructor(private readonly scope: TransactionScope) {}
 
   private repo<T extends RecordType>(type: T) {
@@ -72,19 +73,25 @@ export class RecordsRepository {
     const out = new Map<string, RecordRef[]>();
     const unique = [...new Set(addresses.filter(Boolean))];
     if (!unique.length) return out;
-    for (const type of RESOLUTION_ORDER) {
-      const rows = await this.repo(type).find({
-        where: { email: In(unique) },
-        select: { id: true, email: true },
-        order: { createdAt: 'ASC' } as never,
-      });
-      for (const row of rows) {
-        const list = out.get(row.email as string) ?? [];
-        list.push({ type, id: row.id });
-        out.set(row.email as string, list);
-      }
+    // One round trip for every record type (a received message resolves all its parties at once).
+    const rows: { k: number; id: string; email: string }[] = await this.scope.manager().query(this.matchSql(), [unique]);
+    for (const row of rows) {
+      const list = out.get(row.email) ?? [];
+      list.push({ type: RESOLUTION_ORDER[row.k], id: row.id });
+      out.set(row.email, list);
     }
     return out;
+  }
+
+  /** The UNION of each record type's matches, ordered as RESOLUTION_ORDER, oldest record first within a type. */
+  private matchSql(): string {
+    if (this.matchQuery) return this.matchQuery;
+    const parts = RESOLUTION_ORDER.map((type, k) => {
+      const table = quotedTable(this.scope.manager().getRepository<RecordEntity>(ENTITY[type]).metadata.tablePath);
+      return `SELECT ${k} AS k, id, email::text AS email, created_at FROM ${table} WHERE email = ANY($1::text[])`;
+    });
+    this.matchQuery = `SELECT k, id, email FROM (${parts.join(' UNION ALL ')}) m ORDER BY k, created_at`;
+    return this.matchQuery;
   }
 
   /** Users and queues whose email the router delivers (load data). */
@@ -96,4 +103,9 @@ export class RecordsRepository {
     ]);
     return { users, queues };
   }
+}
+
+/** `schema.table` → `"schema"."table"`. */
+export function quotedTable(tablePath: string): string {
+  return tablePath.split('.').map((part) => `"${part.replace(/"/g, '""')}"`).join('.');
 }

@@ -35,10 +35,14 @@ export class ProcessReceivedUseCase {
   ) {}
 
   async handle(event: MailReceivedV1): Promise<void> {
+    // The raw message is fetched while the trail is asked whether it was decided already (a
+    // redelivery, rare): the two round trips overlap instead of following each other.
+    const raw = this.readRaw(event);
+    raw.catch(() => undefined); // a redelivery does not wait for (or fail on) the raw message
     const known = await this.trail.find(event.receivedId);
     if (known) return this.publish(verdictOf(known));
     try {
-      const verdict = await this.decide(event);
+      const verdict = await this.decide(event, await raw);
       await this.publish(verdict);
     } catch (err) {
       if (isUniqueViolation(err)) throw new TransientError(`${event.receivedId} was decided concurrently: ${errorMessage(err)}`, RACE_RETRY_MS);
@@ -46,8 +50,7 @@ export class ProcessReceivedUseCase {
     }
   }
 
-  private async decide(event: MailReceivedV1): Promise<MailVerdictV1> {
-    const raw = await this.readRaw(event);
+  private async decide(event: MailReceivedV1, raw: Uint8Array | null): Promise<MailVerdictV1> {
     if (!raw) return this.settle(event, {}, 'quarantined', 'unparseable', `the raw message ${event.raw.key} is not in the object store ${event.raw.bucket}`);
     let detailed: Awaited<ReturnType<typeof parseMailDetailed>>;
     try {
