@@ -6,6 +6,9 @@ import { errorMessage } from '@mailrouter/platform';
 import { ClaimTarget, CrmConnectors } from '../connectors/crm-connectors.registry';
 import { CRM_SETTINGS, CrmSettings } from '../settings';
 
+/** Send commands published at once by one claim round (each awaits its ack). */
+export const DISPATCH_WINDOW = 16;
+
 /**
  * The outgoing flow's first half: claim each CRM's pending-send email (with a lease) — the
  * built-in CRM once, each Dataverse deployment on its own — and hand each email to `outgoing`
@@ -37,14 +40,21 @@ export class DispatchOutgoingUseCase {
   private async claimFrom(config: PublishedConfigV1, target: ClaimTarget): Promise<number> {
     const claimed = await target.connector.claimPendingOutgoing(this.settings.claimBatchSize, this.settings.sendLeaseMs);
     const mailboxes = this.mailboxesOf(config, target);
-    for (const email of claimed) {
-      try {
-        await this.dispatch(mailboxes, target, email);
-      } catch (err) {
-        // Stays `sending`: reclaimed when its lease runs out.
-        this.log.warn(`could not hand email ${email.emailId} (claim ${email.claim}) to outgoing: ${errorMessage(err)}`);
+    // Pipelined: up to DISPATCH_WINDOW publishes wait for their acks at once (each is still
+    // acked before the round ends; order between emails never mattered).
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < claimed.length) {
+        const email = claimed[next++];
+        try {
+          await this.dispatch(mailboxes, target, email);
+        } catch (err) {
+          // Stays `sending`: reclaimed when its lease runs out.
+          this.log.warn(`could not hand email ${email.emailId} (claim ${email.claim}) to outgoing: ${errorMessage(err)}`);
+        }
       }
-    }
+    };
+    await Promise.all(Array.from({ length: Math.min(DISPATCH_WINDOW, claimed.length) }, worker));
     return claimed.length;
   }
 

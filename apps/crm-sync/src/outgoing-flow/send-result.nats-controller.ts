@@ -3,6 +3,9 @@ import { EventConsumers } from '@mailrouter/messaging';
 import { CRM_SETTINGS, CrmSettings } from '../settings';
 import { RecordSendResultUseCase } from './record-send-result.usecase';
 
+/** Send results written back at once per replica (each to its own email; one result per email). */
+export const SEND_RESULT_CONCURRENCY = 8;
+
 /** Consumes `sendResult` (durable `crm-sync-send-results`, shared by replicas). */
 @Injectable()
 export class SendResultNatsController implements OnApplicationBootstrap {
@@ -17,6 +20,7 @@ export class SendResultNatsController implements OnApplicationBootstrap {
       event: 'sendResult',
       durable: 'crm-sync-send-results',
       maxAttempts: this.settings.sendResultMaxAttempts,
+      concurrency: SEND_RESULT_CONCURRENCY,
       backoff: this.settings.consumerBackoff,
       handle: (result) => this.useCase.handle(result),
       quarantine: (record) => this.useCase.quarantine(record),

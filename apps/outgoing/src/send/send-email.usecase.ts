@@ -58,12 +58,12 @@ export class SendEmailUseCase {
   ) {}
 
   async execute(cmd: SendCommandV1, delivery: Delivery): Promise<void> {
-    const existing = await this.sendLog.find(cmd.emailId);
-    if (existing && existing.state !== 'sending') return this.report(existing, cmd.deploymentId);
     const lastDelivery = delivery.deliveryCount >= delivery.maxAttempts;
-
+    // The route is in memory; a recorded outcome is found by beginAttempt (one statement) or below.
     const route = await this.directory.resolve(cmd.mailboxId);
     if (!route.ok) {
+      const existing = await this.sendLog.find(cmd.emailId);
+      if (existing && existing.state !== 'sending') return this.report(existing, cmd.deploymentId);
       if (delivery.deliveryCount < this.settings.maxAttempts && !lastDelivery) throw new TransientError(route.problem, backoffDelay(this.settings.retry, delivery.deliveryCount));
       const row = await this.sendLog.failUnattempted(cmd.emailId, messageIdOf(cmd), `not sent: ${route.problem}`);
       return this.report(row, cmd.deploymentId);

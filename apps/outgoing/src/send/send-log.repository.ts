@@ -24,6 +24,27 @@ interface ClaimedRow {
   message_id: string;
 }
 
+interface SendLogRow {
+  email_id: string;
+  message_id: string;
+  state: SendLogEntity['state'];
+  attempts: number;
+  last_response: string | null;
+  reason: string | null;
+  possible_duplicate: boolean;
+  attempt_lease_until: Date | null;
+  first_attempt_at: Date;
+  completed_at: Date | null;
+}
+
+function toEntity(r: SendLogRow): SendLogEntity {
+  return Object.assign(new SendLogEntity(), {
+    emailId: r.email_id, messageId: r.message_id, state: r.state, attempts: r.attempts,
+    lastResponse: r.last_response, reason: r.reason, possibleDuplicate: r.possible_duplicate,
+    attemptLeaseUntil: r.attempt_lease_until, firstAttemptAt: r.first_attempt_at, completedAt: r.completed_at,
+  });
+}
+
 /** The idempotency log (outgoing.send_log). Every state change is one atomic statement. */
 @Injectable()
 export class SendLogRepository {
@@ -75,20 +96,15 @@ export class SendLogRepository {
 
   /** Records the final outcome of the attempt numbered `attempts` (ignored if another attempt took over). */
   async finish(emailId: string, attempts: number, outcome: AttemptOutcome): Promise<SendLogEntity | null> {
-    const result = await this.repo
-      .createQueryBuilder()
-      .update(SendLogEntity)
-      .set({
-        state: outcome.state,
-        lastResponse: outcome.response,
-        reason: outcome.reason,
-        attemptLeaseUntil: null,
-        completedAt: () => 'now()',
-      })
-      .where('email_id = :emailId AND state = :sending AND attempts = :attempts', { emailId, sending: 'sending', attempts })
-      .execute();
-    if (!result.affected) return null;
-    return this.find(emailId);
+    // One statement: the update returns the row it wrote (no second SELECT).
+    const rows = (await this.repo.query(
+      `UPDATE ${this.table} SET state = $3, last_response = $4, reason = $5, attempt_lease_until = NULL, completed_at = now()
+       WHERE email_id = $1 AND state = 'sending' AND attempts = $2
+       RETURNING *`,
+      [emailId, attempts, outcome.state, outcome.response, outcome.reason],
+    )) as [SendLogRow[], number];
+    const row = rows[0][0];
+    return row ? toEntity(row) : null;
   }
 
   /** Extends the lease of the running attempt numbered `attempts`. */

@@ -30,6 +30,8 @@ export type EventPayload<E extends EventName> = (typeof EVENTS)[E]['schema'] ext
 export const STREAMS = {
   INBOUND: ['mail.>'],
   OUTBOUND: ['send.>'],
+  /** Raw MIME up to 512 KiB (@mailrouter/messaging RawMailStore), one message per key; larger ones: the rawMail object bucket. */
+  RAW_MAIL: ['raw.>'],
 } as const;
 export type StreamName = keyof typeof STREAMS;
 

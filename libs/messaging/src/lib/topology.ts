@@ -11,23 +11,29 @@ export const STREAM_MAX_AGE_MS = 14 * 24 * 60 * 60 * 1000;
 /** Creates (or updates) the streams and buckets; every app calls it at boot, idempotently. */
 export async function ensureStreams(nc: NatsConnection, prefix: string, replicas = 1): Promise<void> {
   const jsm = await nc.jetstreamManager();
-  for (const name of Object.keys(STREAMS) as StreamName[]) {
-    const config = {
-      name: streamName(prefix, name),
-      subjects: STREAMS[name].map((s) => prefixed(prefix, s)),
-      storage: StorageType.File,
-      retention: RetentionPolicy.Limits,
-      duplicate_window: nanos(DUPLICATE_WINDOW_MS),
-      max_age: nanos(STREAM_MAX_AGE_MS),
-      num_replicas: replicas,
-    };
-    try {
-      await jsm.streams.info(config.name);
-      await jsm.streams.update(config.name, config);
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-      await jsm.streams.add(config);
-    }
+  for (const name of Object.keys(STREAMS) as StreamName[]) await ensureStream(jsm, prefix, name, replicas);
+}
+
+/** Creates (or updates) one stream, idempotently. */
+export async function ensureStream(jsm: JetStreamManager, prefix: string, name: StreamName, replicas = 1): Promise<void> {
+  const config = {
+    name: streamName(prefix, name),
+    subjects: STREAMS[name].map((s) => prefixed(prefix, s)),
+    storage: StorageType.File,
+    retention: RetentionPolicy.Limits,
+    duplicate_window: nanos(DUPLICATE_WINDOW_MS),
+    max_age: nanos(STREAM_MAX_AGE_MS),
+    num_replicas: replicas,
+    // Raw mail is kept like the object store keeps it (no age limit), the last message per key only,
+    // read with direct gets.
+    ...(name === 'RAW_MAIL' ? { max_age: 0, max_msgs_per_subject: 1, allow_direct: true } : {}),
+  };
+  try {
+    await jsm.streams.info(config.name);
+    await jsm.streams.update(config.name, config);
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+    await jsm.streams.add(config);
   }
 }
 
