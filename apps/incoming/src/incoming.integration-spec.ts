@@ -84,6 +84,8 @@ describe('incoming service (in-process, real PostgreSQL, NATS JetStream and Dove
     db = await createTestDatabase();
     Object.assign(process.env, {
       DATABASE_URL: db.url, NATS_URL: TEST_NATS_URL, NATS_PREFIX: prefix, ROUTER_SECRET_KEY: key.toString('hex'), POLL_TICK_MS: '200',
+      // Small batches and polls, so that every test here goes through several FETCH batches.
+      FETCH_BATCH_MESSAGES: '2', MAX_MESSAGES_PER_POLL: '5',
     });
     await migrateDatabase(dataSourceOptions());
     // Imported only now: the module reads NATS_PREFIX and DATABASE_URL when it is declared.
@@ -225,6 +227,34 @@ describe('incoming service (in-process, real PostgreSQL, NATS JetStream and Dove
     await waitFor('the ignored message deleted', async () => (await listInbox(user)).length === 0);
     expect((await status('mbx-pop')).messages).toEqual({ seen: 2, tracked: 1, ignored: 1, quarantined: 0, awaitingVerdict: 0 });
     expect(receivedFor('mbx-pop')).toHaveLength(2);
+  });
+
+  it('takes more messages than one batch and one poll hold: each published once with its bytes, all settled on the server', async () => {
+    const user = await createMailUser('inmany');
+    const raws: Buffer[] = [];
+    for (let i = 0; i < 11; i++) {
+      const raw = await buildMime({ from: 'customer@example.test', to: user.address, subject: `many ${i}`, text: `message ${i}` });
+      raws.push(raw);
+      await appendToInbox(user, raw);
+    }
+    mailboxes.set('mbx-many', mailbox('mbx-many', endpoint('imap', user)));
+    await publishConfig();
+    await waitFor('11 mailReceived', () => receivedFor('mbx-many').length >= 11);
+    const ids = [];
+    for (const raw of raws) ids.push(await idOf('mbx-many', raw));
+    expect(new Set(ids).size).toBe(11);
+    for (const id of ids) await verdict(id, 'tracked');
+    await waitFor('all 11 marked seen', async () => (await listInbox(user)).every((m) => m.flags.has('\\Seen')));
+    await waitFor('all 11 settled', async () => (await status('mbx-many')).messages.awaitingVerdict === 0);
+    await polls('mbx-many');
+    expect(receivedFor('mbx-many')).toHaveLength(11);
+    expect((await status('mbx-many')).messages).toEqual({ seen: 11, tracked: 11, ignored: 0, quarantined: 0, awaitingVerdict: 0 });
+    const settled = await app.get(dataSourceToken()).query(
+      `SELECT count(*)::int AS n FROM incoming.received_message WHERE mailbox_id = 'mbx-many' AND state = 'settled' AND publish_count = 1`,
+    );
+    expect(settled[0].n).toBe(11);
+    mailboxes.delete('mbx-many');
+    await publishConfig();
   });
 
   it('publishes a message recorded but never acknowledged (a crash between insert and publish) on the next poll', async () => {

@@ -30,19 +30,19 @@ export class MailboxStateRepository {
   }
 
   /**
-   * Of the mailboxes this replica serves, those due: their time has come, or (when healthy) a
-   * verdict waits to be settled on the server.
+   * Of the mailboxes this replica holds the lease of, those due: their time has come, or (when
+   * healthy) a verdict waits to be settled on the server. Selected by the lease owner column, so
+   * the served list is not sent on every tick; the caller still checks its own lease and config.
    */
-  async due(ids: string[], receivedTable: string): Promise<string[]> {
-    if (ids.length === 0) return [];
+  async due(owner: string, receivedTable: string): Promise<string[]> {
     const rows: { mailbox_id: string }[] = await this.repo.query(
       `SELECT s.mailbox_id FROM ${table(this.repo)} s
-        WHERE s.mailbox_id = ANY($1::varchar[])
+        WHERE s.owner = $1 AND s.lease_until > now()
           AND (s.next_poll_at <= now()
                OR (s.consecutive_failures = 0
                    AND EXISTS (SELECT 1 FROM ${receivedTable} r WHERE r.mailbox_id = s.mailbox_id AND r.state = 'verdict')))
         ORDER BY s.next_poll_at`,
-      [ids],
+      [owner],
     );
     return rows.map((r) => r.mailbox_id);
   }

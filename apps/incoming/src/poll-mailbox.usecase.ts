@@ -2,14 +2,14 @@ import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import type { MailReceivedV1 } from '@mailrouter/contracts';
 import { backoffDelay } from '@mailrouter/domain';
-import { MailboxSession, RemoteMessage, serverMessage } from '@mailrouter/mail-adapters';
+import { MailboxSession, MessageRef, RemoteMessage, serverMessage } from '@mailrouter/mail-adapters';
 import { RouterMetrics } from '@mailrouter/messaging';
 import { MailboxStateEntity } from './entities/mailbox-state.entity';
 import { ReceivedMessageEntity, TOO_LARGE_REASON } from './entities/received-message.entity';
 import { InboundEventsRepository } from './inbound-events.repository';
 import { MailServerRepository } from './mail-server.repository';
 import { MailboxStateRepository } from './mailbox-state.repository';
-import { ReceivedMessageRepository } from './received-message.repository';
+import { NewReceived, ReceivedMessageRepository } from './received-message.repository';
 import type { ServedMailbox } from './served-mailboxes.service';
 import { INCOMING_SETTINGS, IncomingSettings } from './settings';
 
@@ -91,13 +91,27 @@ export class PollMailboxUseCase {
   /** The outbox: rows never acknowledged (a crash between insert and publish), or stale without a verdict. */
   private async publishPending(served: ServedMailbox): Promise<number> {
     const rows = await this.received.pendingPublish(served.mailbox.id, this.settings.republishAfterSeconds, this.settings.maxMessagesPerPoll);
-    for (const row of rows) await this.publish(served, row);
-    return rows.length;
+    return this.publishAll(served, rows);
   }
 
-  private async publish(served: ServedMailbox, row: Pick<ReceivedMessageEntity, 'receivedId' | 'protocol' | 'rawKey' | 'size' | 'sha256' | 'receivedAt'>): Promise<void> {
+  /**
+   * Publishes every row with all publishes in flight at once, then records the acknowledged ones
+   * in one statement. Throws (after recording those acknowledged) when any publish failed: the
+   * others stay in the outbox.
+   */
+  private async publishAll(served: ServedMailbox, rows: PublishableRow[]): Promise<number> {
+    if (rows.length === 0) return 0;
+    const results = await Promise.allSettled(rows.map((row) => this.events.publishReceived(this.receivedEvent(served, row))));
+    const acked = rows.filter((_, i) => results[i].status === 'fulfilled').map((r) => r.receivedId);
+    await this.received.markManyPublished(acked);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    return acked.length;
+  }
+
+  private receivedEvent(served: ServedMailbox, row: PublishableRow): MailReceivedV1 {
     const m = served.mailbox;
-    const event: MailReceivedV1 = {
+    return {
       receivedId: row.receivedId,
       mailbox: { id: m.id, kind: m.kind, address: m.address, ...(m.crmId ? { crmId: m.crmId } : {}) },
       deploymentId: m.deploymentId,
@@ -106,10 +120,13 @@ export class PollMailboxUseCase {
       raw: { bucket: this.events.bucket, key: row.rawKey ?? row.receivedId, size: row.size, sha256: row.sha256 ?? '' },
       receivedAt: row.receivedAt.toISOString(),
     };
-    await this.events.publishReceived(event);
-    await this.received.markPublished(row.receivedId);
   }
 
+  /**
+   * New messages in batches (one FETCH per batch, raws stored and publishes in flight together).
+   * The IMAP cursor only moves past a batch once every message of it is stored and acknowledged
+   * (or recorded as too large, or gone).
+   */
   private async fetchNew(served: ServedMailbox, session: MailboxSession, state: MailboxStateEntity): Promise<{ published: number; more: boolean }> {
     const id = served.mailbox.id;
     const cursor = session.cursor;
@@ -117,20 +134,27 @@ export class PollMailboxUseCase {
     const rescan = !!cursor && state.uidvalidity !== cursor.uidValidity;
     const listed = await session.list(!cursor || rescan ? (cursor ? { unseen: true } : { all: true }) : { afterUid: state.lastUid });
     const known = await this.received.existing(listed.map((m) => `${id}:${m.key}`));
-    let published = 0;
-    let handled = 0;
-    let more = false;
-    for (const msg of listed) {
-      if (!known.has(`${id}:${msg.key}`)) {
-        if (handled >= this.settings.maxMessagesPerPoll) {
-          more = true;
-          break;
-        }
-        handled++;
-        if (await this.ingest(served, session, msg)) published++;
+    const todo: { msg: RemoteMessage; index: number }[] = [];
+    let end = listed.length;
+    for (let i = 0; i < listed.length; i++) {
+      if (known.has(`${id}:${listed[i].key}`)) continue;
+      if (todo.length >= this.settings.maxMessagesPerPoll) {
+        end = i;
+        break;
       }
-      if (cursor && !rescan && msg.uid !== undefined) await this.states.advanceLastUid(id, msg.uid);
+      todo.push({ msg: listed[i], index: i });
     }
+    const more = end < listed.length;
+    const advance = async (upTo: number) => {
+      const uids = listed.slice(0, upTo).map((m) => m.uid ?? 0);
+      if (cursor && !rescan && uids.length) await this.states.advanceLastUid(id, Math.max(...uids));
+    };
+    let published = 0;
+    for (const batch of this.batches(todo)) {
+      published += await this.ingestBatch(served, session, batch.map((t) => t.msg));
+      await advance(batch[batch.length - 1].index + 1);
+    }
+    await advance(end);
     if (cursor && rescan && !more) {
       const highest = Math.max(cursor.highestUid, ...listed.map((m) => m.uid ?? 0));
       await this.states.setCursor(id, cursor.uidValidity, highest);
@@ -139,49 +163,88 @@ export class PollMailboxUseCase {
     return { published, more };
   }
 
-  /** Returns true when a mailReceived was published for the message. */
-  private async ingest(served: ServedMailbox, session: MailboxSession, msg: RemoteMessage): Promise<boolean> {
-    const mailboxId = served.mailbox.id;
-    const receivedId = `${mailboxId}:${msg.key}`;
-    const base = {
-      receivedId, mailboxId, protocol: session.protocol,
-      uidvalidity: session.cursor?.uidValidity ?? null, uid: msg.uid ?? null, uidl: msg.uidl ?? null,
-    };
-    const fetched = await session.fetch(msg);
-    if (fetched.status === 'gone') return false;
-    if (fetched.status === 'too-large') {
-      await this.received.insert({
-        ...base, rawKey: null, size: fetched.size, sha256: null, state: 'settled', outcome: 'quarantined', reason: TOO_LARGE_REASON,
-        reasonText: `${fetched.size} bytes is over MAX_MESSAGE_BYTES (${this.settings.maxMessageBytes}); left on the server`, settledAt: new Date(),
-      });
-      this.log.warn(`mailbox ${mailboxId}: ${receivedId} is too large (${fetched.size} bytes); not fetched`);
-      return false;
+  /** Consecutive batches of at most FETCH_BATCH_MESSAGES messages and FETCH_BATCH_BYTES (a larger message alone). */
+  private batches<T extends { msg: RemoteMessage }>(todo: T[]): T[][] {
+    const { messages, bytes } = this.settings.fetchBatch;
+    const out: T[][] = [];
+    let current: T[] = [];
+    let size = 0;
+    for (const t of todo) {
+      const msgSize = t.msg.size <= this.settings.maxMessageBytes ? t.msg.size : 0;
+      if (current.length && (current.length >= messages || size + msgSize > bytes)) {
+        out.push(current);
+        current = [];
+        size = 0;
+      }
+      current.push(t);
+      size += msgSize;
     }
-    const sha256 = createHash('sha256').update(fetched.raw).digest('hex');
-    if (session.cursor && (await this.sameMessageMoved(receivedId, sha256, session.cursor.uidValidity, msg.uid!, mailboxId))) return false;
-    const stored = await this.events.storeRaw(receivedId, fetched.raw);
-    await this.received.insert({ ...base, rawKey: stored.key, size: stored.size, sha256: stored.sha256, state: 'published' });
-    await this.publish(served, { receivedId, protocol: session.protocol, rawKey: stored.key, size: stored.size, sha256, receivedAt: new Date() });
-    return true;
+    if (current.length) out.push(current);
+    return out;
+  }
+
+  /** Fetch → hash → store raw → record (one INSERT) → publish (all in flight). Returns how many were published. */
+  private async ingestBatch(served: ServedMailbox, session: MailboxSession, msgs: RemoteMessage[]): Promise<number> {
+    const mailboxId = served.mailbox.id;
+    const fetched = await session.fetchMany(msgs);
+    const rows: NewReceived[] = [];
+    let found: { base: NewReceivedBase; raw: Buffer; sha256: string; uid?: number }[] = [];
+    msgs.forEach((msg, i) => {
+      const f = fetched[i];
+      const base: NewReceivedBase = {
+        receivedId: `${mailboxId}:${msg.key}`, mailboxId, protocol: session.protocol,
+        uidvalidity: session.cursor?.uidValidity ?? null, uid: msg.uid ?? null, uidl: msg.uidl ?? null,
+      };
+      if (f.status === 'too-large') {
+        rows.push({
+          ...base, rawKey: null, size: f.size, sha256: null, state: 'settled', outcome: 'quarantined', reason: TOO_LARGE_REASON,
+          reasonText: `${f.size} bytes is over MAX_MESSAGE_BYTES (${this.settings.maxMessageBytes}); left on the server`, settledAt: new Date(),
+        });
+        this.log.warn(`mailbox ${mailboxId}: ${base.receivedId} is too large (${f.size} bytes); not fetched`);
+      } else if (f.status === 'ok') {
+        found.push({ base, raw: f.raw, sha256: createHash('sha256').update(f.raw).digest('hex'), uid: msg.uid });
+      }
+    });
+    if (session.cursor && found.length) {
+      const moved = await this.sameMessagesMoved(mailboxId, found, session.cursor.uidValidity);
+      found = found.filter((f) => !moved.has(f.base.receivedId));
+    }
+    const stored = await Promise.all(found.map((f) => this.events.storeRaw(f.base.receivedId, f.raw)));
+    const receivedAt = new Date();
+    const toPublish: PublishableRow[] = found.map((f, i) => {
+      rows.push({ ...f.base, rawKey: stored[i].key, size: stored[i].size, sha256: stored[i].sha256, state: 'published' });
+      return { receivedId: f.base.receivedId, protocol: session.protocol, rawKey: stored[i].key, size: stored[i].size, sha256: f.sha256, receivedAt };
+    });
+    await this.received.insertMany(rows);
+    return this.publishAll(served, toPublish);
   }
 
   /**
    * After a UIDVALIDITY change the same message has a new UID. If these exact bytes were
    * received before, nothing is published again; a message still waiting to be settled is
-   * pointed at its new UID so that its verdict can be applied.
+   * pointed at its new UID so that its verdict can be applied. Returns the receivedIds found so.
    */
-  private async sameMessageMoved(receivedId: string, sha256: string, uidValidity: number, uid: number, mailboxId: string): Promise<boolean> {
-    const earlier = await this.received.findUnderOtherUidValidity(mailboxId, sha256, uidValidity);
-    if (!earlier) return false;
-    if (earlier.state !== 'settled') await this.received.relocate(earlier.receivedId, uidValidity, uid);
-    this.log.log(`mailbox ${mailboxId}: ${receivedId} is ${earlier.receivedId} under a new UIDVALIDITY; not published again`);
-    return true;
+  private async sameMessagesMoved(mailboxId: string, found: { base: NewReceivedBase; sha256: string; uid?: number }[], uidValidity: number): Promise<Set<string>> {
+    const earlier = await this.received.findManyUnderOtherUidValidity(mailboxId, found.map((f) => f.sha256), uidValidity);
+    const moved = new Set<string>();
+    for (const f of found) {
+      const e = earlier.get(f.sha256);
+      if (!e) continue;
+      if (e.state !== 'settled') await this.received.relocate(e.receivedId, uidValidity, f.uid!);
+      this.log.log(`mailbox ${mailboxId}: ${f.base.receivedId} is ${e.receivedId} under a new UIDVALIDITY; not published again`);
+      moved.add(f.base.receivedId);
+    }
+    return moved;
   }
 
-  /** Applies verdicts on the server: tracked/ignored ⇒ seen (IMAP) or deleted (deleteAfterProcessing); quarantined ⇒ untouched. */
+  /**
+   * Applies verdicts on the server: tracked/ignored ⇒ seen (IMAP) or deleted (deleteAfterProcessing);
+   * quarantined ⇒ untouched. One STORE (or STORE + EXPUNGE) over the UID set of the whole poll.
+   */
   private async settle(served: ServedMailbox, session: MailboxSession): Promise<{ receivedId: string; settleError?: string }[]> {
     const rows = await this.received.awaitingSettlement(served.mailbox.id, this.settings.maxMessagesPerPoll);
     const done: { receivedId: string; settleError?: string }[] = [];
+    const refs: MessageRef[] = [];
     for (const row of rows) {
       if (row.outcome === 'quarantined') {
         done.push({ receivedId: row.receivedId });
@@ -191,11 +254,14 @@ export class PollMailboxUseCase {
         done.push({ receivedId: row.receivedId, settleError: `UIDVALIDITY changed (${row.uidvalidity} → ${session.cursor.uidValidity}); the message could not be found to settle` });
         continue;
       }
-      const ref = { uid: row.uid ?? undefined, uidl: row.uidl ?? undefined };
-      if (served.mailbox.deleteAfterProcessing) await session.delete(ref);
-      else await session.markSeen(ref);
+      refs.push({ uid: row.uid ?? undefined, uidl: row.uidl ?? undefined });
       done.push({ receivedId: row.receivedId });
     }
+    if (served.mailbox.deleteAfterProcessing) await session.deleteMany(refs);
+    else await session.markSeenMany(refs);
     return done;
   }
 }
+
+type PublishableRow = Pick<ReceivedMessageEntity, 'receivedId' | 'protocol' | 'rawKey' | 'size' | 'sha256' | 'receivedAt'>;
+type NewReceivedBase = Pick<NewReceived, 'receivedId' | 'mailboxId' | 'protocol' | 'uidvalidity' | 'uid' | 'uidl'>;

@@ -30,6 +30,8 @@ export class PollScheduler implements OnApplicationBootstrap, BeforeApplicationS
   private readonly woken = new Set<string>();
   /** Mailboxes whose last poll failed: no IDLE for them (a wrong password is not retried every second). */
   private readonly failing = new Set<string>();
+  /** Due at the last tick but not started (no free slot): started as slots free up, before the next tick. */
+  private readonly queued = new Set<string>();
   private timer?: NodeJS.Timeout;
   private ticking?: Promise<void>;
   private stopping = false;
@@ -72,10 +74,11 @@ export class PollScheduler implements OnApplicationBootstrap, BeforeApplicationS
       for (const id of [...this.woken]) {
         if (!this.leases.owns(id) || this.start(id, 'idle')) this.woken.delete(id);
       }
-      const due = await this.states.due(this.leases.ids(), this.received.tableName);
+      const due = await this.states.due(this.leases.replicaId, this.received.tableName);
+      this.queued.clear();
       for (const id of due) {
         if (this.stopping) break;
-        this.start(id, 'schedule');
+        if (!this.start(id, 'schedule') && !this.running.has(id)) this.queued.add(id);
       }
       this.health.ticked(this.running.size);
     } catch (err) {
@@ -119,14 +122,30 @@ export class PollScheduler implements OnApplicationBootstrap, BeforeApplicationS
     if (!served) return false;
     const key = serverKey(served.endpoint);
     if (!this.slots.tryAcquire(key, served.endpoint.maxConnections)) return false;
+    this.queued.delete(id);
     const abort = new AbortController();
     const done = this.poll(id, trigger, abort.signal).finally(() => {
       this.slots.release(key);
       this.running.delete(id);
       if (this.woken.has(id) && this.start(id, 'idle')) this.woken.delete(id);
+      else this.startQueued(key);
     });
     this.running.set(id, { done, abort });
     return true;
+  }
+
+  /** A slot of `key` came free: the next mailbox of that server that was due at the last tick starts now. */
+  private startQueued(key: string): void {
+    for (const id of this.queued) {
+      if (this.stopping) return;
+      const served = this.served.get(id);
+      if (!served || !this.leases.owns(id)) {
+        this.queued.delete(id);
+        continue;
+      }
+      if (serverKey(served.endpoint) !== key || this.running.has(id)) continue;
+      if (this.start(id, 'schedule')) return;
+    }
   }
 
   private async poll(id: string, trigger: PollTrigger, signal: AbortSignal): Promise<void> {

@@ -42,6 +42,18 @@ export class ReceivedMessageRepository {
     return row ?? undefined;
   }
 
+  /** findUnderOtherUidValidity for many messages in one query: sha256 → the earliest such row. */
+  async findManyUnderOtherUidValidity(mailboxId: string, sha256s: string[], uidvalidity: number): Promise<Map<string, ReceivedMessageEntity>> {
+    const found = new Map<string, ReceivedMessageEntity>();
+    if (sha256s.length === 0) return found;
+    const rows = await this.repo.find({
+      where: { mailboxId, sha256: In([...new Set(sha256s)]), uidvalidity: Not(uidvalidity), protocol: 'imap' },
+      order: { receivedAt: 'ASC' },
+    });
+    for (const row of rows) if (row.sha256 && !found.has(row.sha256)) found.set(row.sha256, row);
+    return found;
+  }
+
   /** Points a message not yet settled at its new place on the server. */
   async relocate(receivedId: string, uidvalidity: number, uid: number): Promise<void> {
     await this.repo.update({ receivedId }, { uidvalidity, uid });
@@ -49,12 +61,26 @@ export class ReceivedMessageRepository {
 
   /** Idempotent: a row that exists already (a crashed poll's) is kept as it is. */
   async insert(row: NewReceived): Promise<void> {
-    await this.repo.createQueryBuilder().insert().values(row).orIgnore().execute();
+    await this.insertMany([row]);
+  }
+
+  /** insert of many rows in one multi-row INSERT … ON CONFLICT DO NOTHING. */
+  async insertMany(rows: NewReceived[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.repo.createQueryBuilder().insert().values(rows).orIgnore().execute();
   }
 
   async markPublished(receivedId: string): Promise<void> {
-    await this.repo.increment({ receivedId }, 'publishCount', 1);
-    await this.repo.update({ receivedId }, { publishedAt: () => 'now()' });
+    await this.markManyPublished([receivedId]);
+  }
+
+  /** One statement: each row's publish counted and stamped. */
+  async markManyPublished(receivedIds: string[]): Promise<void> {
+    if (receivedIds.length === 0) return;
+    await this.repo.query(
+      `UPDATE ${this.tableName} SET publish_count = publish_count + 1, published_at = now(), updated_at = now() WHERE received_id = ANY($1::varchar[])`,
+      [receivedIds],
+    );
   }
 
   /** Rows to (re)publish: never acknowledged, or without a verdict for `afterSeconds`. */
@@ -89,10 +115,15 @@ export class ReceivedMessageRepository {
     return this.repo.find({ where: { mailboxId, state: 'verdict' }, order: { receivedAt: 'ASC' }, take: limit });
   }
 
+  /** One statement for the whole poll: rows still awaiting settlement become settled (with their error, if any). */
   async markSettled(settled: { receivedId: string; settleError?: string }[]): Promise<void> {
-    for (const s of settled) {
-      await this.repo.update({ receivedId: s.receivedId, state: 'verdict' }, { state: 'settled', settledAt: new Date(), settleError: s.settleError ?? null });
-    }
+    if (settled.length === 0) return;
+    await this.repo.query(
+      `UPDATE ${this.tableName} r SET state = 'settled', settled_at = now(), settle_error = s.settle_error, updated_at = now()
+         FROM unnest($1::varchar[], $2::text[]) AS s(received_id, settle_error)
+        WHERE r.received_id = s.received_id AND r.state = 'verdict'`,
+      [settled.map((s) => s.receivedId), settled.map((s) => s.settleError ?? null)],
+    );
   }
 
   async counts(mailboxId: string): Promise<MessageCounts> {

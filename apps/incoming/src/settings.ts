@@ -17,6 +17,8 @@
  * | POLL_SPAN_RETENTION_MINUTES     | 60         | how long each poll's span (mailbox, replica, start, end) is kept; 0: not recorded |
  * | MAX_MESSAGES_PER_POLL           | 200        | new messages fetched per poll (the rest in the next, at once)   |
  * | MAX_MESSAGE_BYTES               | 52428800   | larger messages are recorded as too large, never fetched        |
+ * | FETCH_BATCH_MESSAGES            | 50         | new messages fetched in one IMAP UID FETCH, stored and published together |
+ * | FETCH_BATCH_BYTES               | 16777216   | …and at most this many bytes (server-reported sizes) per batch  |
  * | CONNECT_TIMEOUT_MS              | 15000      | connect + greeting + login timeout                              |
  * | COMMAND_TIMEOUT_MS              | 60000      | timeout of any one IMAP/POP3 command                            |
  * | REPUBLISH_AFTER_SECONDS         | 300        | a received message without verdict this long is republished    |
@@ -45,6 +47,8 @@ export const incomingEnv = secretsEnv.extend({
   POLL_SPAN_RETENTION_MINUTES: countFromEnv(60),
   MAX_MESSAGES_PER_POLL: intFromEnv(200),
   MAX_MESSAGE_BYTES: intFromEnv(50 * 1024 * 1024),
+  FETCH_BATCH_MESSAGES: intFromEnv(50),
+  FETCH_BATCH_BYTES: intFromEnv(16 * 1024 * 1024),
   CONNECT_TIMEOUT_MS: intFromEnv(15_000),
   COMMAND_TIMEOUT_MS: intFromEnv(60_000),
   REPUBLISH_AFTER_SECONDS: intFromEnv(300),
@@ -64,6 +68,7 @@ export interface IncomingSettings {
   pollSpanRetentionMinutes: number;
   maxMessagesPerPoll: number;
   maxMessageBytes: number;
+  fetchBatch: { messages: number; bytes: number };
   connectTimeoutMs: number;
   commandTimeoutMs: number;
   republishAfterSeconds: number;
@@ -91,6 +96,7 @@ export function incomingSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): I
     pollSpanRetentionMinutes: e.POLL_SPAN_RETENTION_MINUTES,
     maxMessagesPerPoll: e.MAX_MESSAGES_PER_POLL,
     maxMessageBytes: e.MAX_MESSAGE_BYTES,
+    fetchBatch: { messages: e.FETCH_BATCH_MESSAGES, bytes: e.FETCH_BATCH_BYTES },
     connectTimeoutMs: e.CONNECT_TIMEOUT_MS,
     commandTimeoutMs: e.COMMAND_TIMEOUT_MS,
     republishAfterSeconds: e.REPUBLISH_AFTER_SECONDS,

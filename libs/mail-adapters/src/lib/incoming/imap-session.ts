@@ -6,6 +6,18 @@ import {
 
 const INBOX = 'INBOX';
 
+/** `1:3,7,9:10`: a UID set, ranges where the UIDs are consecutive. */
+export function uidSet(uids: number[]): string {
+  const sorted = [...new Set(uids)].sort((a, b) => a - b);
+  const parts: string[] = [];
+  for (let i = 0; i < sorted.length; i++) {
+    const start = sorted[i];
+    while (i + 1 < sorted.length && sorted[i + 1] === sorted[i] + 1) i++;
+    parts.push(start === sorted[i] ? String(start) : `${start}:${sorted[i]}`);
+  }
+  return parts.join(',');
+}
+
 /** IMAP (imapflow): INBOX selected read-write, everything addressed by UID. */
 export class ImapMailboxSession implements MailboxSession {
   readonly protocol = 'imap' as const;
@@ -65,6 +77,35 @@ export class ImapMailboxSession implements MailboxSession {
     const found = await this.cmd('UID FETCH (BODY.PEEK[])', this.client.fetchOne(String(msg.uid), { uid: true, source: true }, { uid: true }));
     if (!found || !found.source) return { status: 'gone' };
     return { status: 'ok', raw: found.source };
+  }
+
+  async fetchMany(msgs: RemoteMessage[]): Promise<FetchedMessage[]> {
+    const wanted = msgs.filter((m) => m.size <= this.opts.maxMessageBytes && m.uid !== undefined).map((m) => m.uid!);
+    const sources = new Map<number, Buffer>();
+    if (wanted.length === 1) {
+      const found = await this.cmd('UID FETCH (BODY.PEEK[])', this.client.fetchOne(String(wanted[0]), { uid: true, source: true }, { uid: true }));
+      if (found && found.source) sources.set(found.uid, found.source);
+    } else if (wanted.length > 1) {
+      const found = await this.cmd('UID FETCH (BODY.PEEK[])', this.client.fetchAll(uidSet(wanted), { uid: true, source: true }, { uid: true }));
+      for (const m of found) if (m.source) sources.set(m.uid, m.source);
+    }
+    return msgs.map((m): FetchedMessage => {
+      if (m.size > this.opts.maxMessageBytes) return { status: 'too-large', size: m.size };
+      const raw = m.uid !== undefined ? sources.get(m.uid) : undefined;
+      return raw ? { status: 'ok', raw } : { status: 'gone' };
+    });
+  }
+
+  async markSeenMany(msgs: MessageRef[]): Promise<void> {
+    const uids = msgs.flatMap((m) => (m.uid !== undefined ? [m.uid] : []));
+    if (uids.length === 0) return;
+    await this.cmd('UID STORE +FLAGS (\\Seen)', this.client.messageFlagsAdd(uidSet(uids), ['\\Seen'], { uid: true }));
+  }
+
+  async deleteMany(msgs: MessageRef[]): Promise<void> {
+    const uids = msgs.flatMap((m) => (m.uid !== undefined ? [m.uid] : []));
+    if (uids.length === 0) return;
+    await this.cmd('UID STORE \\Deleted + EXPUNGE', this.client.messageDelete(uidSet(uids), { uid: true }));
   }
 
   async markSeen(msg: MessageRef): Promise<void> {

@@ -60,6 +60,30 @@ describe('IMAP reader against the test Dovecot', () => {
     expect(inbox.find((m) => m.uid === uids[1])!.flags.has('\\Seen')).toBe(false);
   });
 
+  it('fetches, marks seen and deletes many messages at once over a UID set (gone, too large and exact bytes in order)', async () => {
+    const user = await createMailUser('imapd');
+    const raws = [await mail(user, 'm1'), await mail(user, 'm2', 'y'.repeat(5000)), await mail(user, 'm3'), await mail(user, 'm4'), await mail(user, 'm5')];
+    const uids: number[] = [];
+    for (const r of raws) uids.push(await appendToInbox(user, r));
+
+    await withSession(connection('imap', user), async (s) => {
+      const listed = await s.list({ all: true });
+      const missing = { key: 'imap:0:999999', uid: uids[4] + 1000, size: 10 };
+      const fetched = await s.fetchMany([listed[3], listed[0], listed[1], missing, listed[2]]);
+      expect(fetched.map((f) => f.status)).toEqual(['ok', 'ok', 'too-large', 'gone', 'ok']);
+      expect(fetched[0].status === 'ok' && fetched[0].raw.equals(raws[3])).toBe(true);
+      expect(fetched[1].status === 'ok' && fetched[1].raw.equals(raws[0])).toBe(true);
+      expect(fetched[4].status === 'ok' && fetched[4].raw.equals(raws[2])).toBe(true);
+      await s.markSeenMany([{ uid: uids[0] }, { uid: uids[1] }, { uid: uids[3] }]);
+      await s.deleteMany([{ uid: uids[2] }, { uid: uids[4] }]);
+      await s.markSeenMany([]);
+    }, { maxMessageBytes: 3000 });
+
+    const inbox = await listInbox(user);
+    expect(inbox.map((m) => m.uid)).toEqual([uids[0], uids[1], uids[3]]);
+    expect(inbox.every((m) => m.flags.has('\\Seen'))).toBe(true);
+  });
+
   it('reports a message over the size cap as too large without fetching it', async () => {
     const user = await createMailUser('imapb');
     await appendToInbox(user, await mail(user, 'big', 'x'.repeat(5000)));

@@ -62,10 +62,19 @@ export interface MailboxSession {
   list(filter: ListFilter): Promise<RemoteMessage[]>;
   /** The raw RFC 5322 bytes, without marking the message seen. */
   fetch(msg: RemoteMessage): Promise<FetchedMessage>;
+  /**
+   * Several messages at once (IMAP: one UID FETCH over the UID set), in the order given;
+   * a message the server no longer has is `gone`, one over the size limit `too-large`.
+   */
+  fetchMany(msgs: RemoteMessage[]): Promise<FetchedMessage[]>;
   /** IMAP: add \Seen. POP3: nothing (POP3 has no flags). */
   markSeen(msg: MessageRef): Promise<void>;
   /** IMAP: \Deleted + UID EXPUNGE. POP3: DELE, committed by close(). */
   delete(msg: MessageRef): Promise<void>;
+  /** markSeen of several messages (IMAP: one UID STORE over the UID set). */
+  markSeenMany(msgs: MessageRef[]): Promise<void>;
+  /** delete of several messages (IMAP: one UID STORE + one UID EXPUNGE over the UID set). */
+  deleteMany(msgs: MessageRef[]): Promise<void>;
   /** Logs out (POP3: QUIT commits deletions). */
   close(): Promise<void>;
   /** Drops the connection without committing anything. */

@@ -78,6 +78,13 @@ export class Pop3MailboxSession implements MailboxSession {
     return { status: 'ok', raw };
   }
 
+  /** POP3 has no multi-message RETR: one after another. */
+  async fetchMany(msgs: RemoteMessage[]): Promise<FetchedMessage[]> {
+    const out: FetchedMessage[] = [];
+    for (const msg of msgs) out.push(await this.fetch(msg));
+    return out;
+  }
+
   private async retrieve(n: number): Promise<Buffer | 'too-large'> {
     const [, stream] = await (this.pop as unknown as Pop3Internals).command('RETR', n);
     if (!stream) throw new Error(`POP3 RETR ${n} returned no message`);
@@ -103,6 +110,14 @@ export class Pop3MailboxSession implements MailboxSession {
     if (!entry) return;
     await this.cmd(`DELE ${entry.number}`, this.pop.DELE(entry.number));
     this.entries.delete(msg.uidl!);
+  }
+
+  async markSeenMany(_msgs: MessageRef[]): Promise<void> {
+    // POP3 has no flags.
+  }
+
+  async deleteMany(msgs: MessageRef[]): Promise<void> {
+    for (const msg of msgs) await this.delete(msg);
   }
 
   async close(): Promise<void> {
