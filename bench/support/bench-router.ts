@@ -47,6 +47,8 @@ export class BenchRouter {
     const imap = await this.incomingProfile();
     const dep = await this.router.call<{ id: string }>('POST', '/api/v1/deployments', {
       name: 'Bench', crm: { type: 'builtin' }, incomingProfileId: imap, outgoingProfileId: smtp.id,
+      // All bench mail comes from one contact: a throughput run is not a mail loop.
+      tracking: { loopGuard: { maxMessages: 1_000_000, windowMinutes: 1 } },
     });
     this.deploymentId = dep.id;
     const account = await this.router.call<{ id: string }>('POST', '/crm/v1/accounts', { name: 'Contoso', email: 'info@contoso.test' });

@@ -40,6 +40,8 @@ export class DemoSmtpRelay {
       this.server!.once('error', reject);
       this.server!.listen(this.opts.port, '127.0.0.1', () => resolve());
     });
+    // A client that drops its connection must not stop the demo's mail server.
+    this.server.on('error', (err: Error) => console.warn(`demo SMTP relay: ${err.message}`));
   }
 
   async stop(): Promise<void> {

@@ -66,6 +66,10 @@ export class SmtpSink {
       this.server!.once('error', reject);
       this.server!.listen(0, '127.0.0.1', () => resolve());
     });
+    // A client killed mid-session resets its connection: that is the test's doing, not a failure.
+    this.server.on('error', (err: Error & { code?: string }) => {
+      if (err.code !== 'ECONNRESET' && err.code !== 'EPIPE') console.warn(`SMTP sink: ${err.message}`);
+    });
     this.port = (this.server as unknown as { server: { address(): AddressInfo } }).server.address().port;
     return this;
   }
