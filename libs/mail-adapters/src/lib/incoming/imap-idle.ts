@@ -1,6 +1,7 @@
 import { ImapFlow } from 'imapflow';
 import type { ServerConnection } from '../endpoint';
 import { resolveSessionOptions, serverMessage, SessionOptions, withTimeout } from './mailbox-session';
+import { imapClientOptions } from './imap-session';
 
 /** RFC 2177: a client should re-issue IDLE at least every 29 minutes; NATs drop quiet TCP sooner. */
 export const DEFAULT_IDLE_RESTART_MS = 5 * 60_000;
@@ -39,20 +40,11 @@ export async function watchImapInbox(conn: ServerConnection, options: IdleWatchO
   const opts = resolveSessionOptions(options);
   const restartMs = options.restartMs ?? DEFAULT_IDLE_RESTART_MS;
   const client = new ImapFlow({
-    host: conn.host,
-    port: conn.port,
-    secure: conn.security === 'tls',
-    doSTARTTLS: conn.security === 'starttls',
-    tls: { rejectUnauthorized: !conn.allowInvalidCertificates },
-    auth: conn.auth.type === 'basic' ? { user: conn.auth.username ?? '', pass: conn.auth.password ?? '' } : undefined,
-    logger: false,
-    connectionTimeout: opts.connectTimeoutMs,
-    greetingTimeout: opts.connectTimeoutMs,
+    ...imapClientOptions(conn, opts),
     // Quiet is expected while idling. A quiet socket makes imapflow break IDLE for a NOOP (and
     // with auto-IDLE off, not resume it): the IDLE restart must come first, and it is what proves
     // the connection alive. A server that does not answer it fails the connection a command timeout later.
     socketTimeout: restartMs + opts.commandTimeoutMs,
-    disableAutoIdle: true,
     maxIdleTime: restartMs,
   });
   let lastError = '';

@@ -7,6 +7,22 @@ import {
 const INBOX = 'INBOX';
 
 /** `1:3,7,9:10`: a UID set, ranges where the UIDs are consecutive. */
+/** How the router connects to an IMAP server: TLS mode, certificate check, login, timeouts. */
+export function imapClientOptions(conn: ServerConnection, opts: Pick<ResolvedSessionOptions, 'connectTimeoutMs'>) {
+  return {
+    host: conn.host,
+    port: conn.port,
+    secure: conn.security === 'tls',
+    doSTARTTLS: conn.security === 'starttls',
+    tls: { rejectUnauthorized: !conn.allowInvalidCertificates },
+    auth: conn.auth.type === 'basic' ? { user: conn.auth.username ?? '', pass: conn.auth.password ?? '' } : undefined,
+    logger: false as const,
+    connectionTimeout: opts.connectTimeoutMs,
+    greetingTimeout: opts.connectTimeoutMs,
+    disableAutoIdle: true,
+  };
+}
+
 export function uidSet(uids: number[]): string {
   const sorted = [...new Set(uids)].sort((a, b) => a - b);
   const parts: string[] = [];
@@ -27,17 +43,8 @@ export class ImapMailboxSession implements MailboxSession {
 
   static async open(conn: ServerConnection, opts: ResolvedSessionOptions): Promise<ImapMailboxSession> {
     const client = new ImapFlow({
-      host: conn.host,
-      port: conn.port,
-      secure: conn.security === 'tls',
-      doSTARTTLS: conn.security === 'starttls',
-      tls: { rejectUnauthorized: !conn.allowInvalidCertificates },
-      auth: conn.auth.type === 'basic' ? { user: conn.auth.username ?? '', pass: conn.auth.password ?? '' } : undefined,
-      logger: false,
-      connectionTimeout: opts.connectTimeoutMs,
-      greetingTimeout: opts.connectTimeoutMs,
+      ...imapClientOptions(conn, opts),
       socketTimeout: opts.commandTimeoutMs,
-      disableAutoIdle: true,
       maxLiteralSize: opts.maxMessageBytes + 64 * 1024,
     });
     // Errors also surface on the pending command; the listener keeps them from crashing the process.
