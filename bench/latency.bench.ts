@@ -87,7 +87,7 @@ export async function latency(bench: BenchRouter, db: BaselineDb, sizes: BenchSi
     ratio: { value: round(r.p50Ms / b.p50Ms, 2), meaning: 'router p50 ÷ baseline p50 (lower is better); p99 ratio ' + round(r.p99Ms / b.p99Ms, 2) },
     notes: [
       'latency = created_at of the activity row (PostgreSQL clock) − completion of the IMAP APPEND (same machine clock)',
-      'the incoming service polls only (no IMAP IDLE): expect p50 ≈ interval/2 + processing; with the config default of 60 s that is ≈ 30 s',
+      'IMAP IDLE is on by default: a new message triggers a poll at once; with IMAP_IDLE=false the service polls only and p50 ≈ interval/2 + processing',
     ],
   }, sizes);
 }
