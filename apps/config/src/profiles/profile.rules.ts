@@ -36,6 +36,9 @@ export function defaultPort(protocol: Protocol, security: Security): number {
       return security === 'tls' ? 995 : 110;
     case 'smtp':
       return security === 'tls' ? 465 : security === 'starttls' ? 587 : 25;
+    case 'ews':
+    case 'graph':
+      return security === 'none' ? 80 : 443;
   }
 }
 

@@ -1,4 +1,5 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import type { IncomingProtocol } from '@mailrouter/domain';
 import { bigintNumber } from './bigint.transformer';
 
 export const RECEIVED_STATES = ['published', 'verdict', 'settled'] as const;
@@ -20,7 +21,7 @@ export class ReceivedMessageEntity {
   mailboxId!: string;
 
   @Column({ name: 'protocol', type: 'varchar', length: 8 })
-  protocol!: 'imap' | 'pop3';
+  protocol!: IncomingProtocol;
 
   /** Where the message is now (IMAP); may move when UIDVALIDITY changes. */
   @Column({ name: 'uidvalidity', type: 'bigint', nullable: true, transformer: bigintNumber })

@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { AUTH_TYPES, MAILBOX_KINDS, SECURITY_MODES, TEST_STATUSES } from '@mailrouter/domain';
+import {
+  AUTH_TYPES, MAILBOX_ACCESS_TYPES, MAILBOX_KINDS, PROTOCOLS, SECURITY_MODES, SEND_ACCESS_TYPES, TEST_STATUSES,
+} from '@mailrouter/domain';
 
 /** A secret sealed with AES-256-GCM under ROUTER_SECRET_KEY (see @mailrouter/platform). */
 export const SealedSecretV1 = z.object({
@@ -10,10 +12,36 @@ export const SealedSecretV1 = z.object({
 });
 export type SealedSecretV1 = z.infer<typeof SealedSecretV1>;
 
+/** Exchange Web Services settings of an `ews` endpoint (Exchange 2013, 2016, 2019, Subscription Edition). */
+export const EwsSettingsV1 = z.object({
+  /** The EWS URL (https://mail.contoso.com/EWS/Exchange.asmx); absent: Autodiscover from the mailbox's address. */
+  url: z.string().optional(),
+  /** Where Autodiscover asks instead of the address's domain (an Autodiscover URL, …/autodiscover/autodiscover.svc). */
+  autodiscoverUrl: z.string().optional(),
+  /** With the profile's account (credentials `profile`): ExchangeImpersonation or full-access delegation. */
+  mailboxAccess: z.enum(MAILBOX_ACCESS_TYPES).default('delegate'),
+});
+export type EwsSettingsV1 = z.infer<typeof EwsSettingsV1>;
+
+/** Microsoft Graph settings of a `graph` endpoint (Exchange Online): OAuth2 client credentials. */
+export const GraphSettingsV1 = z.object({
+  tenantId: z.string(),
+  clientId: z.string(),
+  /** Client secret, or a certificate (its thumbprint and PEM private key). */
+  clientSecret: SealedSecretV1.optional(),
+  certificate: z.object({ thumbprint: z.string(), privateKey: SealedSecretV1 }).optional(),
+  /** Token authority; default https://login.microsoftonline.com/<tenantId> (an emulator's in tests). */
+  authority: z.string().optional(),
+  /** Graph's root; default https://graph.microsoft.com/v1.0 (an emulator's in tests). */
+  baseUrl: z.string().optional(),
+});
+export type GraphSettingsV1 = z.infer<typeof GraphSettingsV1>;
+
 /** Everything a worker needs to reach a mail server for one mailbox, credentials sealed. */
 export const MailEndpointV1 = z.object({
   profileId: z.string(),
-  protocol: z.enum(['imap', 'pop3', 'smtp']),
+  protocol: z.enum(PROTOCOLS),
+  /** The server (EWS/Graph: the URL's host; with Autodiscover the address's domain). */
   host: z.string(),
   port: z.number().int(),
   security: z.enum(SECURITY_MODES),
@@ -21,11 +49,25 @@ export const MailEndpointV1 = z.object({
     type: z.enum(AUTH_TYPES),
     username: z.string().optional(),
     password: SealedSecretV1.optional(),
+    /** NTLM: the Windows domain, when not part of the username (DOMAIN\\user). */
+    domain: z.string().optional(),
   }),
   /** Accept self-signed certificates (test servers only). */
   allowInvalidCertificates: z.boolean().default(false),
   /** Most concurrent connections the router opens to this server. */
   maxConnections: z.number().int().positive().default(4),
+  /** The mailbox this endpoint reads or sends for (EWS and Graph address mailboxes by it). */
+  mailbox: z.string().optional(),
+  ews: EwsSettingsV1.optional(),
+  graph: GraphSettingsV1.optional(),
+  /** Outgoing: send as the user (absent: send-as), or on behalf of the user with `sendingAccount` as Sender. */
+  sendAccess: z.enum(SEND_ACCESS_TYPES).optional(),
+  /** The profile account's own mailbox (SMTP address): the Sender when sending on behalf. */
+  sendingAccount: z.string().optional(),
+  /** Incoming IMAP/EWS/Graph: after the verdict, move the message to this folder instead of marking it read. */
+  processedFolder: z.string().optional(),
+  /** IMAP/POP3 servers: the ManageSieve port used to deploy forward rules (default 4190). */
+  manageSievePort: z.number().int().positive().optional(),
 });
 export type MailEndpointV1 = z.infer<typeof MailEndpointV1>;
 

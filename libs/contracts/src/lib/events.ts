@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { REASON_CODES, VERDICT_OUTCOMES } from '@mailrouter/domain';
+import { INCOMING_PROTOCOLS, REASON_CODES, VERDICT_OUTCOMES } from '@mailrouter/domain';
 import { MailboxRefV1 } from './common';
 
 /** incoming → crm-sync: a message was stored and is waiting for the CRM's verdict. */
@@ -9,7 +9,7 @@ export const MailReceivedV1 = z.object({
   mailbox: MailboxRefV1,
   deploymentId: z.string(),
   configVersion: z.number().int(),
-  protocol: z.enum(['imap', 'pop3']),
+  protocol: z.enum(INCOMING_PROTOCOLS),
   raw: z.object({
     bucket: z.string(),
     key: z.string(),

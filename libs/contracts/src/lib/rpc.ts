@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DIRECTIONS, EMAIL_STATUSES, PARTY_ROLES, REASON_CODES, RECORD_TYPES, VERDICT_OUTCOMES } from '@mailrouter/domain';
+import { DIRECTIONS, INCOMING_PROTOCOLS, EMAIL_STATUSES, PARTY_ROLES, REASON_CODES, RECORD_TYPES, VERDICT_OUTCOMES } from '@mailrouter/domain';
 import { CrmConnectionV1, MailEndpointV1, TestResultV1 } from './common';
 
 export const TestAccessRequestV1 = z.object({
@@ -9,6 +9,33 @@ export const TestAccessRequestV1 = z.object({
 export type TestAccessRequestV1 = z.infer<typeof TestAccessRequestV1>;
 export const TestAccessReplyV1 = TestResultV1;
 export type TestAccessReplyV1 = TestResultV1;
+
+/**
+ * Rule deployment (the original's Rule Deployment Wizard): for each user mailbox, the server-side
+ * rule that forwards its incoming mail to the forward mailbox (EWS inbox rule, Graph message rule,
+ * Sieve script over ManageSieve). config → incoming, which holds the adapters.
+ */
+export const RuleDeployRequestV1 = z.object({
+  action: z.enum(['deploy', 'remove']),
+  /** The forward mailbox's address: where the rules forward to. */
+  forwardAddress: z.string(),
+  mailboxes: z.array(z.object({ mailboxId: z.string(), address: z.string(), endpoint: MailEndpointV1 })).min(1).max(500),
+});
+export type RuleDeployRequestV1 = z.infer<typeof RuleDeployRequestV1>;
+
+/** created / updated / unchanged (deploy), removed / absent (remove), failed (with the server's words). */
+export const RULE_CHANGES = ['created', 'updated', 'unchanged', 'removed', 'absent', 'failed'] as const;
+export const RuleDeployReplyV1 = z.object({
+  results: z.array(z.object({
+    mailboxId: z.string(),
+    address: z.string(),
+    /** How the rule was deployed: ews (inbox rule), graph (message rule), sieve (ManageSieve script). */
+    via: z.enum(['ews', 'graph', 'sieve']).optional(),
+    change: z.enum(RULE_CHANGES),
+    message: z.string(),
+  })),
+});
+export type RuleDeployReplyV1 = z.infer<typeof RuleDeployReplyV1>;
 
 export const LoadDataRequestV1 = z.object({
   deploymentId: z.string(),
@@ -130,7 +157,7 @@ export type CrmTraceReplyV1 = z.infer<typeof CrmTraceReplyV1>;
 export const IncomingTraceMessageV1 = z.object({
   receivedId: z.string(),
   mailboxId: z.string(),
-  protocol: z.enum(['imap', 'pop3']),
+  protocol: z.enum(INCOMING_PROTOCOLS),
   receivedAt: z.string(),
   size: z.number().int(),
   /** published (awaiting the verdict), verdict (awaiting settlement on the server), settled. */

@@ -2,6 +2,7 @@ import type { ZodType } from 'zod';
 import { MailReceivedV1, MailVerdictV1, SendCommandV1, SendResultV1 } from './events';
 import {
   CrmTraceReplyV1, IncomingTraceReplyV1, LoadDataReplyV1, LoadDataRequestV1, MailboxStatusReplyV1, MailboxStatusRequestV1,
+  RuleDeployReplyV1, RuleDeployRequestV1,
   TestAccessReplyV1, TestAccessRequestV1, TraceRequestV1,
 } from './rpc';
 
@@ -51,6 +52,8 @@ export const RPCS = {
   crmTrace: { subject: 'rpc.crm.trace.v1', request: TraceRequestV1, reply: CrmTraceReplyV1 },
   /** config → incoming: what incoming found, published and settled, for the trace API. */
   incomingTrace: { subject: 'rpc.incoming.trace.v1', request: TraceRequestV1, reply: IncomingTraceReplyV1 },
+  /** config → incoming: deploy or remove the forward rules of user mailboxes. */
+  incomingRules: { subject: 'rpc.incoming.rules.v1', request: RuleDeployRequestV1, reply: RuleDeployReplyV1 },
 } as const;
 
 export type RpcName = keyof typeof RPCS;

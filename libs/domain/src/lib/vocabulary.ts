@@ -6,9 +6,12 @@ export type MailboxKind = (typeof MAILBOX_KINDS)[number];
 export const DIRECTIONS = ['incoming', 'outgoing'] as const;
 export type Direction = (typeof DIRECTIONS)[number];
 
-export const INCOMING_PROTOCOLS = ['imap', 'pop3'] as const;
-export const OUTGOING_PROTOCOLS = ['smtp'] as const;
-export const PROTOCOLS = [...INCOMING_PROTOCOLS, ...OUTGOING_PROTOCOLS] as const;
+/** `ews`: Exchange Web Services (Exchange 2013–SE on premises); `graph`: Microsoft Graph (Exchange Online). */
+export const INCOMING_PROTOCOLS = ['imap', 'pop3', 'ews', 'graph'] as const;
+export const OUTGOING_PROTOCOLS = ['smtp', 'ews', 'graph'] as const;
+export const PROTOCOLS = ['imap', 'pop3', 'smtp', 'ews', 'graph'] as const;
+/** Protocols whose incoming cursor is a server sync state (EWS SyncFolderItems, Graph delta), not UIDs. */
+export const SYNC_STATE_PROTOCOLS = ['ews', 'graph'] as const;
 export type IncomingProtocol = (typeof INCOMING_PROTOCOLS)[number];
 export type OutgoingProtocol = (typeof OUTGOING_PROTOCOLS)[number];
 export type Protocol = (typeof PROTOCOLS)[number];
@@ -16,8 +19,26 @@ export type Protocol = (typeof PROTOCOLS)[number];
 export const SECURITY_MODES = ['none', 'starttls', 'tls'] as const;
 export type Security = (typeof SECURITY_MODES)[number];
 
-export const AUTH_TYPES = ['basic', 'none'] as const;
+/** basic: user + password (IMAP/POP3/SMTP login, HTTP Basic for EWS); ntlm: EWS only; oauth2: Graph client credentials. */
+export const AUTH_TYPES = ['basic', 'ntlm', 'oauth2', 'none'] as const;
 export type AuthType = (typeof AUTH_TYPES)[number];
+
+/**
+ * How a profile's account sends a user's mail (the original's choice): `send-as` (From is the
+ * user) or `on-behalf` (the original's Delegate Access: From is the user, Sender the profile's account).
+ */
+export const SEND_ACCESS_TYPES = ['send-as', 'on-behalf'] as const;
+export type SendAccess = (typeof SEND_ACCESS_TYPES)[number];
+
+/** How a profile's own account opens a user's Exchange mailbox: ExchangeImpersonation, or full-access delegation. */
+export const MAILBOX_ACCESS_TYPES = ['impersonation', 'delegate'] as const;
+export type MailboxAccess = (typeof MAILBOX_ACCESS_TYPES)[number];
+
+/**
+ * Header a deployed Sieve rule adds when it redirects a user's mail to a forward mailbox (Sieve
+ * cannot forward as an attachment): `<user address>; token=<forwardRuleToken>`.
+ */
+export const FORWARDED_FOR_HEADER = 'X-MailRouter-Forwarded-For';
 
 /** Whose credentials a profile uses: one account in the profile, or each mailbox's own. */
 export const CREDENTIAL_SOURCES = ['profile', 'mailbox'] as const;
@@ -47,6 +68,8 @@ export const REASON_CODES = [
   'address-not-approved',
   'loop-guard',
   'automatic-reply',
+  /** A forward mailbox's message with no forwarded message inside (nor a valid forwarded-for header). */
+  'forward-without-message',
 ] as const;
 export type ReasonCode = (typeof REASON_CODES)[number];
 

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import type { SealedSecretV1 } from '@mailrouter/contracts';
 
 /** Decodes ROUTER_SECRET_KEY: 64 hex digits or base64 of 32 bytes. */
@@ -23,4 +23,16 @@ export function openSecret(key: Buffer, sealed: SealedSecretV1): string {
   const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(sealed.iv, 'base64'));
   decipher.setAuthTag(Buffer.from(sealed.tag, 'base64'));
   return Buffer.concat([decipher.update(Buffer.from(sealed.data, 'base64')), decipher.final()]).toString('utf8');
+}
+
+/**
+ * Proves that a forwarded-for header was written by a rule the router deployed: an HMAC of the
+ * forward mailbox and the user under ROUTER_SECRET_KEY (base64url, 32 characters). Sieve rules
+ * carry it in `X-MailRouter-Forwarded-For`; crm-sync recomputes it before it believes the header.
+ */
+export function forwardRuleToken(key: Buffer, forwardAddress: string, userAddress: string): string {
+  return createHmac('sha256', key)
+    .update(`mailrouter-forward-rule\n${forwardAddress.trim().toLowerCase()}\n${userAddress.trim().toLowerCase()}`)
+    .digest('base64url')
+    .slice(0, 32);
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { IncomingProtocol } from '@mailrouter/domain';
 import type { AccessCheck, ServerConnection } from '../endpoint';
 
@@ -30,26 +31,32 @@ export function resolveSessionOptions(o: SessionOptions = {}): ResolvedSessionOp
 
 /** A message on the server, as the session lists it. */
 export interface RemoteMessage {
-  /** Protocol-level natural key: `imap:<uidvalidity>:<uid>` or `pop3:<uidl>`. */
+  /** Protocol-level natural key: `imap:<uidvalidity>:<uid>`, `pop3:<uidl>`, `ews:<hash of ItemId>`, `graph:<hash of id>`. */
   key: string;
   /** IMAP UID. */
   uid?: number;
   /** POP3 unique id. */
   uidl?: string;
+  /** EWS ItemId / Graph message id: what settling addresses the message by. */
+  itemId?: string;
   /** Size in octets as the server reports it. */
   size: number;
 }
 
 /** A message to act on: what the service stored about it is enough. */
-export type MessageRef = Pick<RemoteMessage, 'uid' | 'uidl'>;
+export type MessageRef = Pick<RemoteMessage, 'uid' | 'uidl' | 'itemId'>;
 
 export type FetchedMessage =
   | { status: 'ok'; raw: Buffer }
   | { status: 'too-large'; size: number }
   | { status: 'gone' };
 
-/** Which messages to list. POP3 has no flags and no ordering: it lists all. */
-export type ListFilter = { all: true } | { unseen: true } | { afterUid: number };
+/**
+ * Which messages to list. POP3 has no flags and no ordering: it lists all. EWS/Graph (`usesSyncState`)
+ * take `sync`: the unread messages created or changed since that sync state (null: the first sync,
+ * every unread message in the Inbox); the state to continue from is then `syncState`.
+ */
+export type ListFilter = { all: true } | { unseen: true } | { afterUid: number } | { sync: string | null };
 
 /**
  * One open connection to one mailbox's INBOX. The service drives it without knowing the
@@ -59,6 +66,14 @@ export interface MailboxSession {
   readonly protocol: IncomingProtocol;
   /** IMAP: INBOX's UIDVALIDITY and the highest UID that existed when it was opened. */
   readonly cursor?: { uidValidity: number; highestUid: number };
+  /** EWS/Graph: the cursor is a server sync state (SyncFolderItems state, Graph delta link). */
+  readonly usesSyncState?: boolean;
+  /**
+   * EWS/Graph: after `list({ sync })`, the sync state that continues past every listed message;
+   * the service saves it only once all of them are stored (a re-list finds them again, and the
+   * service recognises them by key).
+   */
+  readonly syncState?: string;
   list(filter: ListFilter): Promise<RemoteMessage[]>;
   /** The raw RFC 5322 bytes, without marking the message seen. */
   fetch(msg: RemoteMessage): Promise<FetchedMessage>;
@@ -75,6 +90,8 @@ export interface MailboxSession {
   markSeenMany(msgs: MessageRef[]): Promise<void>;
   /** delete of several messages (IMAP: one UID STORE + one UID EXPUNGE over the UID set). */
   deleteMany(msgs: MessageRef[]): Promise<void>;
+  /** IMAP/EWS/Graph: move the messages to `folder` (created when missing). Absent: the protocol cannot (POP3). */
+  moveMany?(msgs: MessageRef[], folder: string): Promise<void>;
   /** Logs out (POP3: QUIT commits deletions). */
   close(): Promise<void>;
   /** Drops the connection without committing anything. */
@@ -86,6 +103,13 @@ export function imapKey(uidValidity: number, uid: number): string {
 }
 export function pop3Key(uidl: string): string {
   return `pop3:${uidl}`;
+}
+/** EWS ItemIds and Graph ids are long base64: the key carries a hash of it (the id itself is kept beside). */
+export function ewsKey(itemId: string): string {
+  return `ews:${createHash('sha256').update(itemId).digest('hex').slice(0, 40)}`;
+}
+export function graphKey(id: string): string {
+  return `graph:${createHash('sha256').update(id).digest('hex').slice(0, 40)}`;
 }
 
 /** Rejects with `what timed out after N ms` and runs `onTimeout` (which should drop the socket). */
