@@ -35,6 +35,8 @@ ensure_nats() {
 }
 
 ensure_dovecot_installed() {
-  command -v dovecot >/dev/null && [ -e /usr/lib/dovecot/pop3 ] && [ -e /usr/lib/dovecot/lmtp ] && return 0
-  apt_install dovecot-imapd dovecot-pop3d dovecot-lmtpd
+  # Sieve (Pigeonhole) and ManageSieve: forward rules are deployed to Dovecot as Sieve scripts.
+  command -v dovecot >/dev/null && [ -e /usr/lib/dovecot/pop3 ] && [ -e /usr/lib/dovecot/lmtp ] \
+    && [ -e /usr/lib/dovecot/managesieve ] && [ -e /usr/lib/dovecot/modules/lib90_sieve_plugin.so ] && return 0
+  apt_install dovecot-imapd dovecot-pop3d dovecot-lmtpd dovecot-sieve dovecot-managesieved
 }

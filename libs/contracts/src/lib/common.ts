@@ -18,8 +18,11 @@ export const EwsSettingsV1 = z.object({
   url: z.string().optional(),
   /** Where Autodiscover asks instead of the address's domain (an Autodiscover URL, …/autodiscover/autodiscover.svc). */
   autodiscoverUrl: z.string().optional(),
-  /** With the profile's account (credentials `profile`): ExchangeImpersonation or full-access delegation. */
-  mailboxAccess: z.enum(MAILBOX_ACCESS_TYPES).default('delegate'),
+  /**
+   * Present when the credentials are the profile's account acting on `mailbox`: through
+   * ExchangeImpersonation or full-access delegation. Absent: the credentials are the mailbox's own.
+   */
+  mailboxAccess: z.enum(MAILBOX_ACCESS_TYPES).optional(),
 });
 export type EwsSettingsV1 = z.infer<typeof EwsSettingsV1>;
 

@@ -1,13 +1,10 @@
 import { createTransport } from 'nodemailer';
 import type { ServerConnection } from '../endpoint';
-import type { MailAddress, MailSender, OutgoingMessage, SendOutcome } from './mail-sender';
+import { mailOptionsOf } from './compose-mime';
+import type { MailSender, OutgoingMessage, SendOutcome } from './mail-sender';
 import { smtpFailure, smtpPoolOptions } from './smtp-options';
 
 type PooledTransport = ReturnType<typeof createTransport>;
-
-function addresses(list: MailAddress[] | undefined): { name: string; address: string }[] {
-  return (list ?? []).map((a) => ({ name: a.name ?? '', address: a.address }));
-}
 
 function asStrings(list: unknown): string[] {
   return Array.isArray(list) ? list.map((x) => (typeof x === 'string' ? x : String((x as { address?: unknown })?.address ?? x))) : [];
@@ -33,19 +30,7 @@ export class SmtpSender implements MailSender {
     this.inFlight++;
     this.lastUsed = Date.now();
     try {
-      const info = await this.transport.sendMail({
-        from: { name: message.from.name ?? '', address: message.from.address },
-        to: addresses(message.to),
-        cc: addresses(message.cc),
-        bcc: addresses(message.bcc),
-        subject: message.subject,
-        text: message.text,
-        html: message.html,
-        messageId: message.messageId,
-        inReplyTo: message.inReplyTo,
-        references: message.references?.length ? message.references : undefined,
-        headers: message.headers,
-      });
+      const info = await this.transport.sendMail(mailOptionsOf(message));
       return {
         ok: true,
         accepted: asStrings(info.accepted),
