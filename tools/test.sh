@@ -10,6 +10,7 @@ source tools/lib/services.sh
 ensure_postgres
 ensure_nats
 ensure_dovecot_installed
+ensure_chromium_installed
 
 echo "== type-check"; npx tsc -p tsconfig.check.json
 echo "== lint"; npx nx run-many -t lint --outputStyle=static >/tmp/mailrouter-lint.log 2>&1 || { cat /tmp/mailrouter-lint.log; exit 1; }

@@ -40,3 +40,9 @@ ensure_dovecot_installed() {
     && [ -e /usr/lib/dovecot/managesieve ] && [ -e /usr/lib/dovecot/modules/lib90_sieve_plugin.so ] && return 0
   apt_install dovecot-imapd dovecot-pop3d dovecot-lmtpd dovecot-sieve dovecot-managesieved
 }
+
+# Debian's Chromium, driven by playwright-core in the console's browser tests (never downloaded).
+ensure_chromium_installed() {
+  [ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] && return 0
+  apt_install chromium
+}

@@ -3,8 +3,10 @@ import { APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { HealthModule, MessagingModule, MessagingSettings, MetricsModule, metricsSettingsFromEnv } from '@mailrouter/messaging';
 import { BearerTokenGuard } from '@mailrouter/platform';
+import { ConsoleModule } from './console/console.module';
 import { dataSourceOptions } from './data-source';
 import { CONFIG_ENTITIES } from './entities';
+import { RulesDeployUseCase } from './mailboxes/rules-deploy.usecase';
 import { CONFIG_SETTINGS, ConfigSettings, configSettingsFromEnv } from './settings';
 import { DeploymentRepository } from './deployments/deployment.repository';
 import { DeploymentsController } from './deployments/deployments.controller';
@@ -42,6 +44,7 @@ export class ConfigApiModule {
         TypeOrmModule.forRootAsync({ useFactory: () => dataSourceOptions(env) }),
         TypeOrmModule.forFeature(CONFIG_ENTITIES),
         HealthModule,
+        ConsoleModule,
       ],
       controllers: [ProfilesController, DeploymentsController, MailboxesController, PublishController, TraceController],
       providers: [
@@ -62,6 +65,7 @@ export class ConfigApiModule {
         MailboxesUseCase,
         LoadDataUseCase,
         TestAccessUseCase,
+        RulesDeployUseCase,
         MailboxStatusUseCase,
         PublishUseCase,
         TraceUseCase,

@@ -3,6 +3,7 @@ import { appDataSourceOptions } from '@mailrouter/platform';
 import { CONFIG_ENTITIES } from './entities';
 import { Init1795775215426 } from './migrations/1795775215426-Init';
 import { DeploymentCrmTracking1795777395471 } from './migrations/1795777395471-DeploymentCrmTracking';
+import { ExchangeProfiles1795783850366 } from './migrations/1795783850366-ExchangeProfiles';
 
 export const CONFIG_SCHEMA = 'config';
 
@@ -11,7 +12,7 @@ export function dataSourceOptions(env: NodeJS.ProcessEnv = process.env): DataSou
   return appDataSourceOptions({
     schema: CONFIG_SCHEMA,
     entities: CONFIG_ENTITIES,
-    migrations: [Init1795775215426, DeploymentCrmTracking1795777395471],
+    migrations: [Init1795775215426, DeploymentCrmTracking1795777395471, ExchangeProfiles1795783850366],
     env,
   });
 }

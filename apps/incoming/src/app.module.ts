@@ -5,6 +5,7 @@ import { dataSourceOptions, INCOMING_ENTITIES } from './data-source';
 import { InboundEventsRepository } from './inbound-events.repository';
 import { IdleWatchers } from './idle-watchers.service';
 import { IncomingNatsController } from './incoming.nats-controller';
+import { DeployRulesUseCase } from './deploy-rules.usecase';
 import { MailServerRepository } from './mail-server.repository';
 import { MailboxLeaseRepository } from './mailbox-lease.repository';
 import { MailboxLeases } from './mailbox-leases.service';
@@ -41,6 +42,7 @@ import { IncomingTraceModule } from './trace/trace.module';
     QuarantineRepository,
     InboundEventsRepository,
     MailServerRepository,
+    DeployRulesUseCase,
     MailboxLeaseRepository,
     PollSpanRepository,
     ServedMailboxes,

@@ -1,13 +1,14 @@
 import { Controller, Inject, OnApplicationBootstrap } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import type { MailboxStatusReplyV1, TestAccessReplyV1 } from '@mailrouter/contracts';
+import type { MailboxStatusReplyV1, RuleDeployReplyV1, TestAccessReplyV1 } from '@mailrouter/contracts';
 import { EventConsumers, parseRpcRequest, rpcPattern } from '@mailrouter/messaging';
+import { DeployRulesUseCase } from './deploy-rules.usecase';
 import { MailboxStatusUseCase } from './mailbox-status.usecase';
 import { RecordVerdictUseCase } from './record-verdict.usecase';
 import { INCOMING_SETTINGS, IncomingSettings } from './settings';
 import { TestAccessUseCase } from './test-access.usecase';
 
-/** What incoming answers and consumes on NATS: test access, mailbox status, verdicts. */
+/** What incoming answers and consumes on NATS: test access, mailbox status, rule deployment, verdicts. */
 @Controller()
 export class IncomingNatsController implements OnApplicationBootstrap {
   constructor(
@@ -16,6 +17,7 @@ export class IncomingNatsController implements OnApplicationBootstrap {
     private readonly testAccess: TestAccessUseCase,
     private readonly mailboxStatus: MailboxStatusUseCase,
     private readonly recordVerdict: RecordVerdictUseCase,
+    private readonly deployRules: DeployRulesUseCase,
   ) {}
 
   @MessagePattern(rpcPattern('incomingTestAccess'))
@@ -26,6 +28,11 @@ export class IncomingNatsController implements OnApplicationBootstrap {
   @MessagePattern(rpcPattern('incomingMailboxStatus'))
   incomingMailboxStatus(@Payload() data: unknown): Promise<MailboxStatusReplyV1> {
     return this.mailboxStatus.execute(parseRpcRequest('incomingMailboxStatus', data));
+  }
+
+  @MessagePattern(rpcPattern('incomingRules'))
+  incomingRules(@Payload() data: unknown): Promise<RuleDeployReplyV1> {
+    return this.deployRules.execute(parseRpcRequest('incomingRules', data));
   }
 
   /** JetStream: the CRM's verdicts, one durable consumer shared by all replicas. */

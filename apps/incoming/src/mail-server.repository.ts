@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { MailEndpointV1 } from '@mailrouter/contracts';
 import {
-  AccessCheck, IdleWatch, MailboxSession, openEndpoint, openMailboxSession, serverMessage, testIncomingAccess, watchImapInbox,
+  AccessCheck, applyForwardRule, ForwardRuleOutcome, ForwardRuleVia, IdleWatch, MailboxSession, openEndpoint, openMailboxSession, serverMessage,
+  testIncomingAccess, watchImapInbox,
 } from '@mailrouter/mail-adapters';
 import { INCOMING_SETTINGS, IncomingSettings } from './settings';
 
@@ -34,9 +35,11 @@ export class MailServerRepository {
     } catch (err) {
       return { status: 'failure', message: `cannot open the stored password (was it sealed with another ROUTER_SECRET_KEY?): ${serverMessage(err)}` };
     }
-    if (conn.protocol !== 'imap' && conn.protocol !== 'pop3') {
-      return { status: 'failure', message: `${conn.protocol} is not an incoming protocol (imap or pop3)` };
-    }
     return testIncomingAccess(conn, this.options);
+  }
+
+  /** A user mailbox's forward rule deployed or removed on its server (EWS, Graph, or Sieve for IMAP/POP3). */
+  applyForwardRule(endpoint: MailEndpointV1, action: 'deploy' | 'remove', forwardAddress: string): Promise<{ via: ForwardRuleVia; outcome: ForwardRuleOutcome }> {
+    return applyForwardRule(openEndpoint(endpoint, this.settings.secretKey), action, forwardAddress, this.settings.secretKey);
   }
 }

@@ -62,6 +62,11 @@ export class MailboxStateRepository {
     await this.repo.update({ mailboxId: id }, { uidvalidity, lastUid });
   }
 
+  /** EWS/Graph: saved once every message listed up to this state is stored and acknowledged. */
+  async setSyncState(id: string, syncState: string): Promise<void> {
+    await this.repo.query(`UPDATE ${table(this.repo)} SET sync_state = $2, updated_at = now() WHERE mailbox_id = $1`, [id, syncState]);
+  }
+
   async recordSuccess(id: string, nextPollInMs: number): Promise<void> {
     await this.repo.query(
       `UPDATE ${table(this.repo)} SET last_success_at = now(), consecutive_failures = 0, last_error = NULL,

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import type { MailReceivedV1 } from '@mailrouter/contracts';
 import { backoffDelay } from '@mailrouter/domain';
-import { MailboxSession, MessageRef, RemoteMessage, serverMessage } from '@mailrouter/mail-adapters';
+import { isExpiredSyncState, MailboxSession, MessageRef, RemoteMessage, serverMessage } from '@mailrouter/mail-adapters';
 import { RouterMetrics } from '@mailrouter/messaging';
 import { MailboxStateEntity } from './entities/mailbox-state.entity';
 import { ReceivedMessageEntity, TOO_LARGE_REASON } from './entities/received-message.entity';
@@ -128,22 +128,13 @@ export class PollMailboxUseCase {
    * (or recorded as too large, or gone).
    */
   private async fetchNew(served: ServedMailbox, session: MailboxSession, state: MailboxStateEntity): Promise<{ published: number; more: boolean }> {
+    if (session.usesSyncState) return this.fetchNewBySyncState(served, session, state);
     const id = served.mailbox.id;
     const cursor = session.cursor;
     // IMAP: a new (or first-seen) UIDVALIDITY means UIDs say nothing: take the unseen messages.
     const rescan = !!cursor && state.uidvalidity !== cursor.uidValidity;
     const listed = await session.list(!cursor || rescan ? (cursor ? { unseen: true } : { all: true }) : { afterUid: state.lastUid });
-    const known = await this.received.existing(listed.map((m) => `${id}:${m.key}`));
-    const todo: { msg: RemoteMessage; index: number }[] = [];
-    let end = listed.length;
-    for (let i = 0; i < listed.length; i++) {
-      if (known.has(`${id}:${listed[i].key}`)) continue;
-      if (todo.length >= this.settings.maxMessagesPerPoll) {
-        end = i;
-        break;
-      }
-      todo.push({ msg: listed[i], index: i });
-    }
+    const { todo, end } = await this.notYetReceived(id, listed);
     const more = end < listed.length;
     const advance = async (upTo: number) => {
       const uids = listed.slice(0, upTo).map((m) => m.uid ?? 0);
@@ -161,6 +152,41 @@ export class PollMailboxUseCase {
       if (state.uidvalidity !== null) this.log.warn(`mailbox ${id}: UIDVALIDITY changed ${state.uidvalidity} → ${cursor.uidValidity}; rescanned unseen mail`);
     }
     return { published, more };
+  }
+
+  /**
+   * EWS/Graph: the unread messages since the saved sync state. The new state is saved only when
+   * every listed message is stored and acknowledged; until then the old state lists them again
+   * and their keys (already received) skip them.
+   */
+  private async fetchNewBySyncState(served: ServedMailbox, session: MailboxSession, state: MailboxStateEntity): Promise<{ published: number; more: boolean }> {
+    const id = served.mailbox.id;
+    let listed: RemoteMessage[];
+    try {
+      listed = await session.list({ sync: state.syncState });
+    } catch (err) {
+      if (!state.syncState || !isExpiredSyncState(err)) throw err;
+      this.log.warn(`mailbox ${id}: the server no longer accepts the saved sync state (${serverMessage(err)}); syncing again from the start`);
+      listed = await session.list({ sync: null });
+    }
+    const { todo, end } = await this.notYetReceived(id, listed);
+    let published = 0;
+    for (const batch of this.batches(todo)) published += await this.ingestBatch(served, session, batch.map((t) => t.msg));
+    const more = end < listed.length;
+    if (!more && session.syncState && session.syncState !== state.syncState) await this.states.setSyncState(id, session.syncState);
+    return { published, more };
+  }
+
+  /** The listed messages never received before, at most MAX_MESSAGES_PER_POLL; `end`: how far the list was taken. */
+  private async notYetReceived(mailboxId: string, listed: RemoteMessage[]): Promise<{ todo: { msg: RemoteMessage; index: number }[]; end: number }> {
+    const known = await this.received.existing(listed.map((m) => `${mailboxId}:${m.key}`));
+    const todo: { msg: RemoteMessage; index: number }[] = [];
+    for (let i = 0; i < listed.length; i++) {
+      if (known.has(`${mailboxId}:${listed[i].key}`)) continue;
+      if (todo.length >= this.settings.maxMessagesPerPoll) return { todo, end: i };
+      todo.push({ msg: listed[i], index: i });
+    }
+    return { todo, end: listed.length };
   }
 
   /** Consecutive batches of at most FETCH_BATCH_MESSAGES messages and FETCH_BATCH_BYTES (a larger message alone). */
@@ -193,7 +219,7 @@ export class PollMailboxUseCase {
       const f = fetched[i];
       const base: NewReceivedBase = {
         receivedId: `${mailboxId}:${msg.key}`, mailboxId, protocol: session.protocol,
-        uidvalidity: session.cursor?.uidValidity ?? null, uid: msg.uid ?? null, uidl: msg.uidl ?? null,
+        uidvalidity: session.cursor?.uidValidity ?? null, uid: msg.uid ?? null, uidl: msg.uidl ?? null, itemId: msg.itemId ?? null,
       };
       if (f.status === 'too-large') {
         rows.push({
@@ -238,8 +264,8 @@ export class PollMailboxUseCase {
   }
 
   /**
-   * Applies verdicts on the server: tracked/ignored ⇒ seen (IMAP) or deleted (deleteAfterProcessing);
-   * quarantined ⇒ untouched. One STORE (or STORE + EXPUNGE) over the UID set of the whole poll.
+   * Applies verdicts on the server: tracked/ignored ⇒ seen (IMAP, EWS, Graph), moved to the
+   * profile's processed folder when it names one, or deleted (deleteAfterProcessing); quarantined ⇒ untouched. One STORE (or STORE + EXPUNGE) over the UID set of the whole poll.
    */
   private async settle(served: ServedMailbox, session: MailboxSession): Promise<{ receivedId: string; settleError?: string }[]> {
     const rows = await this.received.awaitingSettlement(served.mailbox.id, this.settings.maxMessagesPerPoll);
@@ -254,14 +280,16 @@ export class PollMailboxUseCase {
         done.push({ receivedId: row.receivedId, settleError: `UIDVALIDITY changed (${row.uidvalidity} → ${session.cursor.uidValidity}); the message could not be found to settle` });
         continue;
       }
-      refs.push({ uid: row.uid ?? undefined, uidl: row.uidl ?? undefined });
+      refs.push({ uid: row.uid ?? undefined, uidl: row.uidl ?? undefined, itemId: row.itemId ?? undefined });
       done.push({ receivedId: row.receivedId });
     }
+    const folder = served.endpoint.processedFolder;
     if (served.mailbox.deleteAfterProcessing) await session.deleteMany(refs);
+    else if (folder && session.moveMany) await session.moveMany(refs, folder);
     else await session.markSeenMany(refs);
     return done;
   }
 }
 
 type PublishableRow = Pick<ReceivedMessageEntity, 'receivedId' | 'protocol' | 'rawKey' | 'size' | 'sha256' | 'receivedAt'>;
-type NewReceivedBase = Pick<NewReceived, 'receivedId' | 'mailboxId' | 'protocol' | 'uidvalidity' | 'uid' | 'uidl'>;
+type NewReceivedBase = Pick<NewReceived, 'receivedId' | 'mailboxId' | 'protocol' | 'uidvalidity' | 'uid' | 'uidl' | 'itemId'>;

@@ -8,7 +8,7 @@ import { qualifiedTable } from './mailbox-state.repository';
 export type NewReceived = Pick<
   ReceivedMessageEntity,
   'receivedId' | 'mailboxId' | 'protocol' | 'uidvalidity' | 'uid' | 'uidl' | 'rawKey' | 'size' | 'sha256' | 'state'
-> & Partial<Pick<ReceivedMessageEntity, 'outcome' | 'reason' | 'reasonText' | 'settledAt'>>;
+> & Partial<Pick<ReceivedMessageEntity, 'itemId' | 'outcome' | 'reason' | 'reasonText' | 'settledAt'>>;
 
 export interface MessageCounts {
   seen: number;

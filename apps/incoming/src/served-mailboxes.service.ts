@@ -1,17 +1,18 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { MailEndpointV1, PublishedConfigV1, PublishedMailboxV1 } from '@mailrouter/contracts';
+import { INCOMING_PROTOCOLS, type IncomingProtocol } from '@mailrouter/domain';
 import { ConfigStore } from '@mailrouter/messaging';
 import { errorMessage } from '@mailrouter/platform';
 import { MailboxStateRepository } from './mailbox-state.repository';
 
 export interface ServedMailbox {
   mailbox: PublishedMailboxV1;
-  endpoint: MailEndpointV1 & { protocol: 'imap' | 'pop3' };
+  endpoint: MailEndpointV1 & { protocol: IncomingProtocol };
   configVersion: number;
 }
 
-function served(m: PublishedMailboxV1): m is PublishedMailboxV1 & { incoming: MailEndpointV1 & { protocol: 'imap' | 'pop3' } } {
-  return m.enabled && !!m.incoming && (m.incoming.protocol === 'imap' || m.incoming.protocol === 'pop3');
+function served(m: PublishedMailboxV1): m is PublishedMailboxV1 & { incoming: MailEndpointV1 & { protocol: IncomingProtocol } } {
+  return m.enabled && !!m.incoming && (INCOMING_PROTOCOLS as readonly string[]).includes(m.incoming.protocol);
 }
 
 /**

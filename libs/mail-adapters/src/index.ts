@@ -5,3 +5,4 @@ export * from './lib/rules';
 export * from './lib/ews';
 export * from './lib/graph';
 export * from './lib/sieve';
+export * from './lib/sending';

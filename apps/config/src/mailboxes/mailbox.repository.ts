@@ -31,6 +31,11 @@ export class MailboxRepository {
     return valid.length ? this.mailboxes.findBy({ id: In(valid) }) : [];
   }
 
+  /** The enabled user mailboxes of a deployment (by address): those `all` deploys forward rules for. */
+  enabledUsers(deploymentId: string): Promise<MailboxEntity[]> {
+    return this.mailboxes.find({ where: { deploymentId, kind: 'user', enabled: true }, order: { address: 'ASC', id: 'ASC' } });
+  }
+
   async addressTaken(deploymentId: string, address: string, exceptId: string): Promise<boolean> {
     return this.mailboxes.exists({ where: { deploymentId, address, id: Not(exceptId) } });
   }

@@ -53,3 +53,22 @@ export type UpdateMailboxBody = z.infer<typeof UpdateMailboxBody>;
 
 export const MailboxListQuery = z.object({ deploymentId: z.uuid().optional() });
 export type MailboxListQuery = z.infer<typeof MailboxListQuery>;
+
+/** POST /api/v1/mailboxes/rules/deploy: the users whose mail a server-side rule forwards to a forward mailbox. */
+export const RulesDeployBody = z
+  .strictObject({
+    forwardMailboxId: z.uuid(),
+    /** User mailboxes, by id. */
+    mailboxIds: z.array(z.uuid()).min(1).max(10_000).optional(),
+    /** Every enabled user mailbox of the forward mailbox's deployment. */
+    all: z.boolean().optional(),
+    action: z.enum(['deploy', 'remove']).default('deploy'),
+  })
+  .superRefine((body, ctx) => {
+    if (body.mailboxIds && body.all) {
+      ctx.addIssue({ code: 'custom', path: ['all'], message: 'give either mailboxIds or all: true, not both' });
+    } else if (!body.mailboxIds && !body.all) {
+      ctx.addIssue({ code: 'custom', path: ['mailboxIds'], message: 'is required (or all: true for every enabled user mailbox)' });
+    }
+  });
+export type RulesDeployBody = z.infer<typeof RulesDeployBody>;

@@ -1,8 +1,9 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ZodPipe } from '@mailrouter/platform';
-import { CreateMailboxBody, MailboxListQuery, UpdateMailboxBody } from './mailbox.schemas';
+import { CreateMailboxBody, MailboxListQuery, RulesDeployBody, UpdateMailboxBody } from './mailbox.schemas';
 import { MailboxesUseCase } from './mailboxes.usecase';
 import { MailboxStatusUseCase } from './mailbox-status.usecase';
+import { RulesDeployUseCase } from './rules-deploy.usecase';
 import { TestAccessUseCase } from './test-access.usecase';
 
 @Controller('api/v1/mailboxes')
@@ -11,7 +12,15 @@ export class MailboxesController {
     private readonly mailboxes: MailboxesUseCase,
     private readonly testAccess: TestAccessUseCase,
     private readonly status: MailboxStatusUseCase,
+    private readonly rules: RulesDeployUseCase,
   ) {}
+
+  /** Deploys (or removes) the rules forwarding users' mail to a forward mailbox; reports per mailbox. */
+  @Post('rules/deploy')
+  @HttpCode(200)
+  deployRules(@Body(new ZodPipe(RulesDeployBody)) body: RulesDeployBody) {
+    return this.rules.run(body);
+  }
 
   @Post()
   create(@Body(new ZodPipe(CreateMailboxBody)) body: CreateMailboxBody) {

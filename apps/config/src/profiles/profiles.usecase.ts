@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import type { SealedSecretV1 } from '@mailrouter/contracts';
 import { badRequest } from '@mailrouter/platform';
 import { ProfileEntity } from '../entities';
 import { CONFIG_SETTINGS, ConfigSettings } from '../settings';
@@ -35,8 +36,7 @@ export class ProfilesUseCase {
     const draft = this.check(body, undefined);
     const entity = Object.assign(new ProfileEntity(), this.columns(draft), {
       id: randomUUID(),
-      password: body.password ? this.secrets.seal(body.password) : null,
-    });
+    }, this.sealed(draft, body, undefined));
     return profileView(await this.unique(draft.name, entity.id, () => this.profiles.insert(entity)));
   }
 
@@ -49,9 +49,7 @@ export class ProfilesUseCase {
         throw conflict(`profile '${current.name}' is in use as an ${current.direction} profile (${describeUsage(usage)}); its direction cannot change`);
       }
     }
-    const next = Object.assign(current, this.columns(draft), {
-      password: this.secrets.sealUpdate(body.password, current.password),
-    });
+    const next = Object.assign(current, this.columns(draft), this.sealed(draft, body, current));
     return profileView(await this.unique(draft.name, id, () => this.profiles.save(next)));
   }
 
@@ -82,9 +80,23 @@ export class ProfilesUseCase {
     return draft;
   }
 
-  private columns(d: ProfileDraft): Omit<ProfileDraft, 'hasPassword'> {
-    const { hasPassword: _ignored, ...columns } = d;
+  private columns(d: ProfileDraft): Omit<ProfileDraft, 'hasPassword' | 'hasGraphClientSecret' | 'hasGraphPrivateKey'> {
+    const { hasPassword: _p, hasGraphClientSecret: _s, hasGraphPrivateKey: _k, ...columns } = d;
     return columns;
+  }
+
+  /**
+   * The secrets to store, sealed: `undefined` keeps one, `null` clears it, a string replaces it;
+   * those the protocol no longer uses are dropped (the draft says which are present).
+   */
+  private sealed(draft: ProfileDraft, body: UpdateProfileBody, current: ProfileEntity | undefined) {
+    const keep = (has: boolean, update: () => SealedSecretV1 | null) => (has ? update() : null);
+    const privateKey = body.graph?.certificate?.privateKey;
+    return {
+      password: keep(draft.hasPassword, () => this.secrets.sealUpdate(body.password, current?.password ?? null)),
+      graphClientSecret: keep(draft.hasGraphClientSecret, () => this.secrets.sealUpdate(body.graph?.clientSecret, current?.graphClientSecret ?? null)),
+      graphPrivateKey: keep(draft.hasGraphPrivateKey, () => (privateKey ? this.secrets.seal(privateKey) : current?.graphPrivateKey ?? null)),
+    };
   }
 
   private async unique<T>(name: string, id: string, write: () => Promise<T>): Promise<T> {

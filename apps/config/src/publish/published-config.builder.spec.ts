@@ -39,6 +39,7 @@ describe('buildPublishedConfig', () => {
     expect(support.incoming).toEqual({
       profileId: 'p-in', protocol: 'imap', host: 'imap.example.com', port: 143, security: 'starttls',
       auth: { type: 'basic', username: 'support@example.com', password: sealed }, allowInvalidCertificates: true, maxConnections: 2,
+      mailbox: 'support@example.com', manageSievePort: 4190,
     });
     expect(support.outgoing).toBeUndefined();
   });
@@ -75,5 +76,27 @@ describe('buildPublishedConfig', () => {
       type: 'dataverse', url: 'https://contoso.crm.dynamics.com', tenantId: 't1', clientId: 'c1', hasClientSecret: true,
     });
     expect(JSON.stringify(shown)).not.toContain(sealed.data);
+  });
+
+  it('publishes a graph profile with its sealed app secret and key, and redacts them', () => {
+    const graph: EndpointProfile = {
+      ...imap, id: 'p-graph', name: 'm365', protocol: 'graph', host: 'graph.microsoft.com', port: 443, security: 'tls', authType: 'oauth2',
+      credentials: 'profile', graph: { tenantId: 't', clientId: 'c', certificateThumbprint: 'AB'.repeat(20) },
+      graphClientSecret: null, graphPrivateKey: { ...sealed, data: 'cHJpdmF0ZWtleQ==' },
+    };
+    const withGraph = buildPublishedConfig(
+      { ...state, profiles: [graph], deployments: [{ ...state.deployments[0], incomingProfileId: 'p-graph' }] },
+      { version: 4, publishedAt: 'x', defaultPollIntervalSeconds: 60 },
+    );
+    expect(PublishedConfigV1.parse(withGraph)).toEqual(withGraph);
+    const alice = withGraph.mailboxes.find((m) => m.id === 'm1')!;
+    expect(alice.incoming).toMatchObject({
+      protocol: 'graph', mailbox: 'alice@example.com', auth: { type: 'oauth2' },
+      graph: { tenantId: 't', clientId: 'c', certificate: { thumbprint: 'AB'.repeat(20), privateKey: { data: 'cHJpdmF0ZWtleQ==' } } },
+    });
+    const shown = JSON.stringify(redactPublishedConfig(withGraph));
+    expect(shown).not.toContain('cHJpdmF0ZWtleQ==');
+    expect(shown).toContain('"certificate":{"thumbprint":"' + 'AB'.repeat(20) + '","hasPrivateKey":true}');
+    expect(shown).toContain('"hasClientSecret":false');
   });
 });

@@ -1,4 +1,4 @@
-import type { PublishedConfigV1, PublishedMailboxV1 } from '@mailrouter/contracts';
+import type { MailEndpointV1, PublishedConfigV1, PublishedMailboxV1 } from '@mailrouter/contracts';
 import type { MailboxKind } from '@mailrouter/domain';
 import { crmConnectionOf, StoredCrm } from '../deployments/deployment-crm';
 import { storedTracking } from '../deployments/deployment-settings';
@@ -68,15 +68,25 @@ export function buildPublishedConfig(
   };
 }
 
+/** Graph settings as the API shows them: `hasClientSecret`, `certificate: {thumbprint, hasPrivateKey}`. */
+function redactGraph(graph: NonNullable<MailEndpointV1['graph']>) {
+  const { clientSecret, certificate, ...shown } = graph;
+  return {
+    ...shown,
+    hasClientSecret: clientSecret !== undefined,
+    ...(certificate && { certificate: { thumbprint: certificate.thumbprint, hasPrivateKey: true } }),
+  };
+}
+
 /**
  * A published version as the API shows it: each sealed password replaced by `hasPassword`,
- * each CRM client secret by `hasClientSecret`.
+ * each CRM or Graph client secret by `hasClientSecret`, each Graph private key by `hasPrivateKey`.
  */
 export function redactPublishedConfig(config: PublishedConfigV1): unknown {
   const redactEndpoint = (e: PublishedMailboxV1['incoming']) => {
     if (!e) return undefined;
     const { password, ...auth } = e.auth;
-    return { ...e, auth: { ...auth, hasPassword: password !== undefined } };
+    return { ...e, auth: { ...auth, hasPassword: password !== undefined }, ...(e.graph && { graph: redactGraph(e.graph) }) };
   };
   return {
     ...config,

@@ -15,6 +15,10 @@ export class MailboxStateEntity {
   @Column({ name: 'last_uid', type: 'bigint', default: 0, transformer: bigintNumber })
   lastUid!: number;
 
+  /** EWS SyncFolderItems state / Graph delta link: the cursor of sync-state protocols (null: first sync). */
+  @Column({ name: 'sync_state', type: 'text', nullable: true })
+  syncState!: string | null;
+
   @Column({ name: 'last_poll_at', type: 'timestamptz', nullable: true })
   lastPollAt!: Date | null;
 

@@ -13,7 +13,7 @@ export const TOO_LARGE_REASON = 'too-large';
 @Index('ix_received_message_mailbox_state', ['mailboxId', 'state'])
 @Index('ix_received_message_mailbox_sha256', ['mailboxId', 'sha256'])
 export class ReceivedMessageEntity {
-  /** `<mailboxId>:imap:<uidvalidity>:<uid>` or `<mailboxId>:pop3:<uidl>`; also the Nats-Msg-Id. */
+  /** `<mailboxId>:imap:<uidvalidity>:<uid>`, `<mailboxId>:pop3:<uidl>`, `…:ews:<hash>`, `…:graph:<hash>`; also the Nats-Msg-Id. */
   @PrimaryColumn({ name: 'received_id', type: 'varchar', length: 400 })
   receivedId!: string;
 
@@ -32,6 +32,10 @@ export class ReceivedMessageEntity {
 
   @Column({ name: 'uidl', type: 'varchar', length: 200, nullable: true })
   uidl!: string | null;
+
+  /** EWS ItemId / Graph message id (the key carries only its hash): what settling addresses. */
+  @Column({ name: 'item_id', type: 'varchar', length: 1024, nullable: true })
+  itemId!: string | null;
 
   /** Key in the raw-mail object store (null when the message was never fetched). */
   @Column({ name: 'raw_key', type: 'varchar', length: 400, nullable: true })

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import type { PublishedConfigV1 } from '@mailrouter/contracts';
+import { OUTGOING_PROTOCOLS } from '@mailrouter/domain';
 import { ConfigStore } from '@mailrouter/messaging';
 import { openEndpoint, type ServerConnection } from '@mailrouter/mail-adapters';
 import { errorMessage } from '@mailrouter/platform';
@@ -62,7 +63,9 @@ export class MailboxDirectoryRepository implements OnModuleInit {
     const where = `mailbox ${mb.address} (${mb.id}, configuration version ${version})`;
     if (!mb.enabled) return { ok: false, problem: `${where} is disabled` };
     if (!mb.outgoing) return { ok: false, problem: `${where} has no outgoing profile` };
-    if (mb.outgoing.protocol !== 'smtp') return { ok: false, problem: `${where}: outgoing protocol ${mb.outgoing.protocol} is not supported` };
+    if (!(OUTGOING_PROTOCOLS as readonly string[]).includes(mb.outgoing.protocol)) {
+      return { ok: false, problem: `${where}: ${mb.outgoing.protocol} is not an outgoing protocol (smtp, ews or graph)` };
+    }
     try {
       return { ok: true, conn: openEndpoint(mb.outgoing, this.settings.secretKey) };
     } catch (err) {

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { testOutgoingAccess, type AccessCheck, type ServerConnection } from '@mailrouter/mail-adapters';
+import { testSendingAccess, type AccessCheck, type ServerConnection } from '@mailrouter/mail-adapters';
 
-/** The network side of test access: connect, EHLO, STARTTLS, AUTH against the real server. */
+/** The network side of test access, for real: SMTP (EHLO, STARTTLS, AUTH), EWS (GetFolder), Graph (token + folder). */
 @Injectable()
 export class OutgoingAccessRepository {
   test(conn: ServerConnection): Promise<AccessCheck> {
-    return testOutgoingAccess(conn);
+    return testSendingAccess(conn);
   }
 }

@@ -15,9 +15,6 @@ export class TestOutgoingAccessUseCase {
 
   async execute(req: TestAccessRequestV1): Promise<TestAccessReplyV1> {
     const testedAt = new Date().toISOString();
-    if (req.endpoint.protocol !== 'smtp') {
-      return { status: 'failure', message: `outgoing access is tested over SMTP; the profile says ${req.endpoint.protocol}`, testedAt };
-    }
     let conn;
     try {
       conn = openEndpoint(req.endpoint, this.settings.secretKey);

@@ -67,7 +67,13 @@ export function openEndpoint(endpoint: MailEndpointV1, secretKey: Buffer): Serve
   };
 }
 
-/** `host:port` — connections to one server share a pool/limit. */
-export function serverKey(conn: Pick<ServerConnection, 'host' | 'port'>): string {
-  return `${conn.host.toLowerCase()}:${conn.port}`;
+/**
+ * `host:port` — connections to one server share a pool/limit (`maxConnections`). Graph limits
+ * concurrency per mailbox, not per host (every tenant shares graph.microsoft.com), so a Graph
+ * endpoint's key is its mailbox's. EWS keeps the server's: Exchange throttles the account that
+ * acts on all the mailboxes (EWSMaxConcurrency).
+ */
+export function serverKey(conn: Pick<ServerConnection, 'host' | 'port'> & { protocol?: string; mailbox?: string }): string {
+  const server = `${conn.host.toLowerCase()}:${conn.port}`;
+  return conn.protocol === 'graph' && conn.mailbox ? `${server}/${conn.mailbox.toLowerCase()}` : server;
 }

@@ -39,6 +39,9 @@ export class ImapMailboxSession implements MailboxSession {
   readonly protocol = 'imap' as const;
   cursor?: { uidValidity: number; highestUid: number };
 
+  /** Folders this session created or found (moveMany). */
+  private readonly folderReady = new Set<string>();
+
   private constructor(private readonly client: ImapFlow, private readonly opts: ResolvedSessionOptions) {}
 
   static async open(conn: ServerConnection, opts: ResolvedSessionOptions): Promise<ImapMailboxSession> {
@@ -113,6 +116,26 @@ export class ImapMailboxSession implements MailboxSession {
     const uids = msgs.flatMap((m) => (m.uid !== undefined ? [m.uid] : []));
     if (uids.length === 0) return;
     await this.cmd('UID STORE \\Deleted + EXPUNGE', this.client.messageDelete(uidSet(uids), { uid: true }));
+  }
+
+  /**
+   * Marks the messages seen, then UID MOVE (or COPY + EXPUNGE where the server lacks MOVE) into
+   * `folder`, created first when missing. Seen first, so that a crash between the two leaves a
+   * read message rather than an unread one found again.
+   */
+  async moveMany(msgs: MessageRef[], folder: string): Promise<void> {
+    const uids = msgs.flatMap((m) => (m.uid !== undefined ? [m.uid] : []));
+    if (uids.length === 0) return;
+    await this.markSeenMany(msgs);
+    if (!this.folderReady.has(folder)) {
+      await this.cmd(`CREATE ${folder}`, this.client.mailboxCreate(folder)).catch((err: { serverResponseCode?: string; message?: string }) => {
+        // An existing folder is what we want.
+        if (err?.serverResponseCode === 'ALREADYEXISTS' || /exists/i.test(String(err?.message))) return undefined;
+        throw err;
+      });
+      this.folderReady.add(folder);
+    }
+    await this.cmd(`UID MOVE ${folder}`, this.client.messageMove(uidSet(uids), folder, { uid: true }));
   }
 
   async markSeen(msg: MessageRef): Promise<void> {

@@ -112,6 +112,16 @@ export function graphKey(id: string): string {
   return `graph:${createHash('sha256').update(id).digest('hex').slice(0, 40)}`;
 }
 
+/**
+ * The server no longer accepts a saved sync state (EWS ErrorInvalidSyncStateData, Graph 410 Gone /
+ * SyncStateNotFound): the caller syncs again from the start; messages it already has are
+ * recognised by their keys.
+ */
+export function isExpiredSyncState(err: unknown): boolean {
+  const e = err as { ewsCode?: unknown; status?: unknown; code?: unknown } | undefined;
+  return e?.ewsCode === 'ErrorInvalidSyncStateData' || e?.status === 410 || e?.code === 'SyncStateNotFound' || e?.code === 'syncStateNotFound';
+}
+
 /** Rejects with `what timed out after N ms` and runs `onTimeout` (which should drop the socket). */
 export async function withTimeout<T>(what: string, ms: number, work: Promise<T>, onTimeout: () => void): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

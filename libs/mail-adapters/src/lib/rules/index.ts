@@ -1,1 +1,2 @@
 export * from './forward-rule';
+export * from './apply-forward-rule';

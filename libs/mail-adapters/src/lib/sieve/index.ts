@@ -1,1 +1,4 @@
-export {};
+export * from './managesieve-response';
+export * from './managesieve-client';
+export * from './sieve-script';
+export * from './sieve-forward-rule';

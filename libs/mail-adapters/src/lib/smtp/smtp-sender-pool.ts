@@ -1,7 +1,39 @@
 import { createHash } from 'node:crypto';
 import { serverKey, type ServerConnection } from '../endpoint';
-import type { OutgoingMessage, SendOutcome } from './mail-sender';
+import type { MailSender, OutgoingMessage, SendOutcome } from './mail-sender';
 import { SmtpSender } from './smtp-sender';
+
+/** A sender the pool can close when idle. */
+export interface PooledSender extends MailSender {
+  /** Milliseconds since the last send ended (0 while a send is running). */
+  idleFor(now?: number): number;
+}
+
+/** Counts sends in flight and the time since the last, for any MailSender. */
+export class IdleTrackingSender implements PooledSender {
+  private lastUsed = Date.now();
+  private inFlight = 0;
+
+  constructor(private readonly inner: MailSender) {}
+
+  async send(message: OutgoingMessage): Promise<SendOutcome> {
+    this.inFlight++;
+    try {
+      return await this.inner.send(message);
+    } finally {
+      this.inFlight--;
+      this.lastUsed = Date.now();
+    }
+  }
+
+  idleFor(now = Date.now()): number {
+    return this.inFlight > 0 ? 0 : now - this.lastUsed;
+  }
+
+  close(): void {
+    this.inner.close();
+  }
+}
 
 /**
  * Identity of a pooled transport: server + account, plus a digest of everything that shapes
@@ -9,23 +41,34 @@ import { SmtpSender } from './smtp-sender';
  * gives a new key, so the old transport is closed rather than reused with stale settings.
  */
 export function senderKey(conn: ServerConnection): string {
-  const account = conn.auth.type === 'basic' ? (conn.auth.username ?? '') : '';
+  // SMTP: one transport per server account. EWS/Graph: per mailbox sent for (the account acts on it).
+  const account = conn.protocol === 'smtp'
+    ? (conn.auth.type === 'basic' ? (conn.auth.username ?? '') : '')
+    : `${conn.protocol}/${conn.auth.username ?? conn.graph?.clientId ?? ''}/${conn.mailbox ?? ''}`;
   const shape = createHash('sha256')
-    .update(JSON.stringify([conn.security, conn.allowInvalidCertificates, conn.maxConnections, conn.auth.type, conn.auth.password ?? '']))
+    .update(JSON.stringify([
+      conn.security, conn.allowInvalidCertificates, conn.maxConnections, conn.auth.type, conn.auth.password ?? '', conn.auth.domain ?? '',
+      conn.ews ?? null, conn.graph ?? null, conn.sendAccess ?? 'send-as', conn.sendingAccount ?? '',
+    ]))
     .digest('hex')
     .slice(0, 16);
   return `${serverKey(conn)}:${account}:${shape}`;
 }
 
-/** One pooled SMTP sender per server + account, closed when idle or when the configuration drops it. */
-export class SmtpSenderPool {
-  private readonly senders = new Map<string, SmtpSender>();
+/**
+ * One sender per server + account (SMTP: a pooled transport; EWS/Graph: per mailbox), closed
+ * when idle or when the configuration drops it. `create` makes the protocol's sender.
+ */
+export class MailSenderPool {
+  private readonly senders = new Map<string, PooledSender>();
+
+  constructor(private readonly create: (conn: ServerConnection) => PooledSender = (conn) => new SmtpSender(conn)) {}
 
   send(conn: ServerConnection, message: OutgoingMessage): Promise<SendOutcome> {
     return this.sender(conn).send(message);
   }
 
-  sender(conn: ServerConnection): SmtpSender {
+  sender(conn: ServerConnection): PooledSender {
     const key = senderKey(conn);
     let sender = this.senders.get(key);
     if (!sender) {
@@ -37,7 +80,7 @@ export class SmtpSenderPool {
           this.senders.delete(k);
         }
       }
-      sender = new SmtpSender(conn);
+      sender = this.create(conn);
       this.senders.set(key, sender);
     }
     return sender;

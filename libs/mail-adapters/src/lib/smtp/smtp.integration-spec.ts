@@ -2,7 +2,7 @@ import { freePort, SmtpSink } from '@mailrouter/testing';
 import type { ServerConnection } from '../endpoint';
 import type { OutgoingMessage } from './mail-sender';
 import { testOutgoingAccess } from './smtp-access';
-import { SmtpSenderPool } from './smtp-sender-pool';
+import { MailSenderPool } from './smtp-sender-pool';
 
 function conn(port: number, auth?: { user: string; pass: string }): ServerConnection {
   return {
@@ -42,7 +42,7 @@ function headerLines(raw: Buffer): string[] {
 // The per-project testTimeout of jest.config.js is not applied: give real servers time.
 
 describe('SMTP adapter against a real SMTP server', () => {
-  const pool = new SmtpSenderPool();
+  const pool = new MailSenderPool();
   const sink = new SmtpSink({ auth: { user: 'router', pass: 's3cret' } });
 
   beforeAll(async () => {
@@ -98,7 +98,7 @@ describe('SMTP adapter against a real SMTP server', () => {
         to.includes('gone@example.org') ? { code: 550, message: '5.1.1 mailbox unavailable' } : { code: 451, message: '4.3.0 try later' },
     });
     await scripted.start();
-    const own = new SmtpSenderPool();
+    const own = new MailSenderPool();
     try {
       const gone = await own.send(conn(scripted.port), message({ to: [{ address: 'gone@example.org' }], cc: [], bcc: [] }));
       expect(gone).toEqual({ ok: false, class: 'permanent', responseCode: 550, response: '550 5.1.1 mailbox unavailable' });
@@ -134,7 +134,7 @@ describe('SMTP adapter against a real SMTP server', () => {
   });
 
   it('keeps one pooled sender per server account, replaces it when the password changes, closes idle ones', () => {
-    const p = new SmtpSenderPool();
+    const p = new MailSenderPool();
     const a = p.sender(conn(sink.port, { user: 'router', pass: 'one' }));
     expect(p.sender(conn(sink.port, { user: 'router', pass: 'one' }))).toBe(a);
     const b = p.sender(conn(sink.port, { user: 'router', pass: 'two' }));
