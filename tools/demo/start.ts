@@ -158,6 +158,7 @@ async function main(): Promise<void> {
   console.log(`
 MailRouter is running (built-in CRM, demo mailboxes). Ctrl-C stops everything started here.
 
+  Web console         http://127.0.0.1:3000/console/ (sign in with the API token below)
   Configuration API   http://127.0.0.1:3000/api/v1   (profiles, deployments, mailboxes, publish)
   Built-in CRM API    http://127.0.0.1:3001/crm/v1   (users, contacts, emails, received trail)
   Health              http://127.0.0.1:300{0,1,2,3}/health/ready
@@ -166,6 +167,7 @@ MailRouter is running (built-in CRM, demo mailboxes). Ctrl-C stops everything st
   Demo mailboxes      ${users.map((u) => `${u.local}@${DEMO.domain} / ${u.password}`).join('\n                      ')}
 
 Try:
+  npx mailrouter status          (MAILROUTER_TOKEN=${env.ROUTER_API_TOKEN})
   curl -s -H "Authorization: Bearer ${env.ROUTER_API_TOKEN}" http://127.0.0.1:3001/crm/v1/emails
 `);
 }

@@ -49,7 +49,8 @@ export class BearerTokenGuard implements CanActivate {
     // Only HTTP requests carry the token; NATS request-reply handlers are inside the cluster.
     if (context.getType() !== 'http') return true;
     const req = context.switchToHttp().getRequest<{ headers: Record<string, string | undefined>; url?: string }>();
-    if (req.url && /^\/(health|metrics)(\/|$|\?)/.test(req.url)) return true;
+    // The web console's static files carry no data; every API call it makes sends the token.
+    if (req.url && /^\/(health|metrics|console)(\/|$|\?)/.test(req.url)) return true;
     const header = req.headers['authorization'] ?? '';
     const match = /^Bearer\s+(.+)$/i.exec(header);
     if (!match || !timingSafeEqual(digest(match[1].trim()), this.expected)) {
