@@ -50,11 +50,11 @@ export async function seedDemo(api: Api, s: DemoSettings): Promise<{ firstRun: b
 
   const imap = await ensure(api, '/api/v1/profiles', (p) => p.name === 'Demo IMAP', {
     name: 'Demo IMAP', direction: 'incoming', protocol: 'imap', host: '127.0.0.1', port: s.imapPort, security: 'none',
-    auth: { type: 'basic' }, credentials: 'mailbox', pollIntervalSeconds: 5,
+    auth: { type: 'basic' }, credentials: 'mailbox', pollIntervalSeconds: 5, manageSievePort: s.imapPort + 47,
   });
   await ensure(api, '/api/v1/profiles', (p) => p.name === 'Demo POP3', {
     name: 'Demo POP3', direction: 'incoming', protocol: 'pop3', host: '127.0.0.1', port: s.pop3Port, security: 'none',
-    auth: { type: 'basic' }, credentials: 'mailbox', pollIntervalSeconds: 5,
+    auth: { type: 'basic' }, credentials: 'mailbox', pollIntervalSeconds: 5, manageSievePort: s.imapPort + 47,
   });
   const smtp = await ensure(api, '/api/v1/profiles', (p) => p.name === 'Demo SMTP', {
     name: 'Demo SMTP', direction: 'outgoing', protocol: 'smtp', host: '127.0.0.1', port: s.smtpPort, security: 'none',

@@ -15,6 +15,7 @@
  * | CONSUMER_BACKOFF_MAX_MS         | 60000    | longest retry delay |
  * | RAW_READ_TIMEOUT_MS             | 30000    | a raw message read from the object store that takes longer is retried |
  * | TRUSTED_AUTHSERV_IDS            | (empty)  | comma-separated authserv-ids whose Authentication-Results headers are believed (your own MTAs) |
+ * | FORWARD_MAX_MESSAGES            | 20       | most attached messages tracked from one forward-mailbox wrapper; the rest are named in its verdict |
  *
  * Tracking tokens, smart matching, loop guard, automatic replies, DMARC, ambiguous addresses and
  * the attachment size limit are per deployment, in the published configuration
@@ -37,6 +38,7 @@ export const crmSyncEnv = apiEnv.extend({
   CONSUMER_BACKOFF_MAX_MS: intFromEnv(60_000),
   RAW_READ_TIMEOUT_MS: intFromEnv(30_000),
   TRUSTED_AUTHSERV_IDS: z.string().default(''),
+  FORWARD_MAX_MESSAGES: intFromEnv(20),
 });
 
 export interface CrmSettings {
@@ -50,6 +52,7 @@ export interface CrmSettings {
   consumerBackoff: BackoffPolicy;
   rawReadTimeoutMs: number;
   trustedAuthservIds: string[];
+  forwardMaxMessages: number;
 }
 
 export function crmSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): CrmSettings {
@@ -65,5 +68,6 @@ export function crmSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): CrmSet
     consumerBackoff: { initialMs: e.CONSUMER_BACKOFF_INITIAL_MS, maxMs: e.CONSUMER_BACKOFF_MAX_MS, factor: 2 },
     rawReadTimeoutMs: e.RAW_READ_TIMEOUT_MS,
     trustedAuthservIds: e.TRUSTED_AUTHSERV_IDS.split(',').map((s) => s.trim()).filter(Boolean),
+    forwardMaxMessages: e.FORWARD_MAX_MESSAGES,
   };
 }

@@ -36,7 +36,7 @@ export class DeployRulesUseCase {
   private async one(req: RuleDeployRequestV1, mb: RuleDeployRequestV1['mailboxes'][number]): Promise<RuleResult> {
     const base = { mailboxId: mb.mailboxId, address: mb.address };
     try {
-      const { via, outcome } = await this.servers.applyForwardRule(mb.endpoint, req.action, req.forwardAddress);
+      const { via, outcome } = await this.servers.applyForwardRule({ ...mb.endpoint, mailbox: mb.endpoint.mailbox ?? mb.address }, req.action, req.forwardAddress);
       this.log.log(`forward rule of ${mb.address} (${via}): ${outcome.change}`);
       return { ...base, via, change: outcome.change, message: outcome.message };
     } catch (err) {

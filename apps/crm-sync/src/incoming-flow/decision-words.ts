@@ -25,3 +25,23 @@ export function describeDecision(check: CheckIncomingResult, inspection: MailIns
   if (inspection.bounce) words.push(`a bounce${inspection.bounce.emailId ? ` of email ${inspection.bounce.emailId}` : ''}: ${inspection.bounce.diagnostic}`);
   return words.join('; ');
 }
+
+/** One attached message's verdict, as the forward wrapper's summary lists it. */
+export interface ForwardedVerdict {
+  outcome: 'tracked' | 'ignored' | 'quarantined';
+  reason: string;
+  reasonText: string;
+  activityId?: string;
+}
+
+/**
+ * The wrapper's verdict sentence: whose forward it was, then each attached message's outcome
+ * (its own trail row, `<receivedId>#fwd<n>`, has the full reason) and what was skipped.
+ */
+export function describeForward(forwardedBy: string, verdicts: ForwardedVerdict[], skipped: number, max: number, note?: string): string {
+  const each = verdicts.map((v, i) => `#${i + 1} ${v.outcome} (${v.reason}${v.activityId ? `, activity ${v.activityId}` : ''})`);
+  const words = [`forward from ${forwardedBy}: ${verdicts.length} attached message${verdicts.length === 1 ? '' : 's'} tracked as ${forwardedBy}'s mail: ${each.join(', ')}`];
+  if (skipped > 0) words.push(`${skipped} more attached message${skipped === 1 ? '' : 's'} skipped (at most ${max} are taken from one forward)`);
+  if (note) words.push(note);
+  return words.join('; ');
+}

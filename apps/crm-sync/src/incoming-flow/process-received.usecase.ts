@@ -1,16 +1,29 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { MailReceivedV1, MailVerdictV1 } from '@mailrouter/contracts';
-import { CheckIncomingResult, IncomingEmail, MailInspection, ParsedEmail } from '@mailrouter/domain';
+import { MailboxRefV1, MailReceivedV1, MailVerdictV1 } from '@mailrouter/contracts';
+import { CheckIncomingResult, FORWARDED_FOR_HEADER, IncomingEmail, MailInspection, ParsedEmail } from '@mailrouter/domain';
 import { EventPublisher, QuarantineRecord, RawMailStore } from '@mailrouter/messaging';
-import { errorMessage, TransientError } from '@mailrouter/platform';
+import { decodeSecretKey, errorMessage, TransientError } from '@mailrouter/platform';
 import { CrmConnectors } from '../connectors/crm-connectors.registry';
+import { CONNECTOR_SETTINGS, ConnectorSettings } from '../connectors/connectors.settings';
 import { CRM_SETTINGS, CrmSettings } from '../settings';
 import { isUniqueViolation, TransactionScope } from '../transaction-scope.repository';
 import { QuarantineRepository } from '../quarantine/quarantine.repository';
 import { ReceivedTrailRepository, TrailFacts, verdictOf } from './received-trail.repository';
 import { parseMailDetailed, UnparseableMailError } from './parse-mail';
 import { MailInspector } from './mail-inspector';
-import { describeDecision } from './decision-words';
+import { describeDecision, describeForward } from './decision-words';
+import { findAttachedMessages, topHeaderValues, verifyForwardedFor } from './forward-unwrap';
+
+/** The trail row of the n-th message attached to a forward wrapper (1-based). */
+export function forwardedReceivedId(wrapperReceivedId: string, n: number): string {
+  return `${wrapperReceivedId}#fwd${n}`;
+}
+
+/** Where a decision is recorded: the received message, or one message attached to it. */
+interface DecisionTarget {
+  receivedId: string;
+  mailbox: MailboxRefV1;
+}
 
 /** After a lost race (the same message handled by two replicas at once), retry this soon. */
 export const RACE_RETRY_MS = 200;
@@ -22,6 +35,7 @@ export const RACE_RETRY_MS = 200;
 @Injectable()
 export class ProcessReceivedUseCase {
   private readonly log = new Logger(ProcessReceivedUseCase.name);
+  private key?: Buffer | null;
 
   constructor(
     private readonly connectors: CrmConnectors,
@@ -32,6 +46,7 @@ export class ProcessReceivedUseCase {
     private readonly publisher: EventPublisher,
     @Inject(CRM_SETTINGS) private readonly settings: CrmSettings,
     private readonly inspector: MailInspector,
+    @Inject(CONNECTOR_SETTINGS) private readonly connectorSettings: ConnectorSettings,
   ) {}
 
   async handle(event: MailReceivedV1): Promise<void> {
@@ -52,29 +67,92 @@ export class ProcessReceivedUseCase {
 
   private async decide(event: MailReceivedV1, raw: Uint8Array | null): Promise<MailVerdictV1> {
     if (!raw) return this.settle(event, {}, 'quarantined', 'unparseable', `the raw message ${event.raw.key} is not in the object store ${event.raw.bucket}`);
+    if (event.mailbox.kind === 'forward') return this.decideForward(event, Buffer.from(raw));
+    return this.decideOne(event, event, raw);
+  }
+
+  /** Parse, inspect, check, deliver one message as the mail of `target.mailbox`; recorded under `target.receivedId`. */
+  private async decideOne(event: MailReceivedV1, target: DecisionTarget, raw: Uint8Array, note?: string): Promise<MailVerdictV1> {
     let detailed: Awaited<ReturnType<typeof parseMailDetailed>>;
     try {
       detailed = await parseMailDetailed(raw);
     } catch (err) {
       if (!(err instanceof UnparseableMailError)) throw err;
-      return this.settle(event, {}, 'quarantined', 'unparseable', err.message);
+      return this.settle(target, {}, 'quarantined', 'unparseable', err.message);
     }
     const { email, inspection } = await this.inspector.inspect(raw, detailed.parsed, detailed.email);
-    const incoming: IncomingEmail = { receivedId: event.receivedId, mailbox: event.mailbox, email, deploymentId: event.deploymentId, inspection };
+    const incoming: IncomingEmail = { receivedId: target.receivedId, mailbox: target.mailbox, email, deploymentId: event.deploymentId, inspection };
     const connector = await this.connectors.forDeployment(event.deploymentId);
     return this.scope.run(async () => {
       // Decisions for one mailbox and sender are serialised (the loop guard counts the ones
       // before; copies of one message find each other): a lock held until this commits.
-      await this.scope.manager().query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${event.mailbox.id}|${email.from?.address ?? ''}`]);
+      await this.scope.manager().query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${target.mailbox.id}|${email.from?.address ?? ''}`]);
       const check = await connector.checkIncoming(incoming);
       const facts = trailFacts(email, check, inspection);
-      const reasonText = describeDecision(check, inspection);
+      const reasonText = [describeDecision(check, inspection), note].filter(Boolean).join('; ');
       if (!check.shouldDeliver) {
-        return this.settle(event, facts, 'ignored', check.reason, reasonText, duplicateOf(check));
+        return this.settle(target, facts, 'ignored', check.reason, reasonText, duplicateOf(check));
       }
       const delivered = await connector.deliverIncoming(incoming, check);
-      return this.settle(event, facts, 'tracked', check.reason, reasonText, delivered.activityId);
+      return this.settle(target, facts, 'tracked', check.reason, reasonText, delivered.activityId);
     });
+  }
+
+  /**
+   * A forward mailbox's message: a Sieve redirect with a valid forwarded-for token is the user's
+   * own mail; a wrapper's attached messages are each its From user's mail, each decided once
+   * under its own trail row (`<receivedId>#fwd<n>`, so a redelivery after a crash reuses the
+   * ones decided) and summarised in the wrapper's verdict; anything else is quarantined.
+   */
+  private async decideForward(event: MailReceivedV1, raw: Buffer): Promise<MailVerdictV1> {
+    const claim = verifyForwardedFor(topHeaderValues(raw, FORWARDED_FOR_HEADER), event.mailbox.address, this.secretKey());
+    if (claim.status === 'valid') {
+      return this.decideOne(event, { receivedId: event.receivedId, mailbox: asUserMailbox(event.mailbox, claim.user) }, raw,
+        `redirected to forward mailbox ${event.mailbox.address} by ${claim.user}'s Sieve rule (token verified)`);
+    }
+    const disbelief = claim.status === 'invalid' ? `not believed as ${claim.user ?? 'anyone'}'s mail: ${claim.why}` : undefined;
+    const max = this.settings.forwardMaxMessages;
+    const { messages, skipped } = findAttachedMessages(raw, max);
+    let wrapper: ParsedEmail;
+    try {
+      wrapper = (await parseMailDetailed(raw)).email;
+    } catch (err) {
+      if (!(err instanceof UnparseableMailError)) throw err;
+      return this.settle(event, {}, 'quarantined', 'unparseable', err.message);
+    }
+    const facts: TrailFacts = { messageId: wrapper.messageId, subject: wrapper.subject, fromAddress: wrapper.from?.address };
+    const forwardedBy = wrapper.from?.address;
+    if (messages.length === 0 || !forwardedBy) {
+      const what = messages.length === 0
+        ? `the forward mailbox ${event.mailbox.address} received a message${forwardedBy ? ` from ${forwardedBy}` : ''} that carries no forwarded message: no attached message (message/rfc822) and no valid ${FORWARDED_FOR_HEADER} header`
+        : `the forward mailbox ${event.mailbox.address} received ${messages.length} attached message(s) but the wrapper has no From address to tell whose mail they are`;
+      const fix = 'nothing was tracked; check that the user\'s server-side rule forwards as attachment (Exchange) or was deployed by MailRouter (Sieve)';
+      return this.settle(event, facts, 'quarantined', 'forward-without-message', [what, disbelief, fix].filter(Boolean).join('; '));
+    }
+    const mailbox = asUserMailbox(event.mailbox, forwardedBy);
+    const verdicts: MailVerdictV1[] = [];
+    for (const [i, inner] of messages.entries()) {
+      const receivedId = forwardedReceivedId(event.receivedId, i + 1);
+      const known = await this.trail.find(receivedId);
+      verdicts.push(known ? verdictOf(known) : await this.decideOne(event, { receivedId, mailbox }, inner, `attached message ${i + 1} of forward ${event.receivedId}`));
+    }
+    const tracked = verdicts.find((v) => v.outcome === 'tracked');
+    const outcome = tracked ? 'tracked' : verdicts.some((v) => v.outcome === 'ignored') ? 'ignored' : 'quarantined';
+    const lead = tracked ?? verdicts[0];
+    return this.settle(event, facts, outcome, lead.reason, describeForward(forwardedBy, verdicts, skipped, max, disbelief), tracked?.activityId);
+  }
+
+  /** ROUTER_SECRET_KEY, to verify forwarded-for tokens; undefined when crm-sync has none (or a bad one). */
+  private secretKey(): Buffer | undefined {
+    if (this.key === undefined) {
+      try {
+        this.key = this.connectorSettings.secretKey ? decodeSecretKey(this.connectorSettings.secretKey) : null;
+      } catch (err) {
+        this.log.error(`ROUTER_SECRET_KEY cannot verify forwarded-for tokens: ${errorMessage(err)}`);
+        this.key = null;
+      }
+    }
+    return this.key ?? undefined;
   }
 
   /** The raw MIME; a read that stalls (e.g. the object being re-stored meanwhile) is retried later. */
@@ -92,11 +170,11 @@ export class ProcessReceivedUseCase {
 
   /** Records the decision in the trail (inside the delivery's transaction when there is one). */
   private async settle(
-    event: MailReceivedV1, facts: TrailFacts, outcome: MailVerdictV1['outcome'], reason: MailVerdictV1['reason'],
+    target: DecisionTarget, facts: TrailFacts, outcome: MailVerdictV1['outcome'], reason: MailVerdictV1['reason'],
     reasonText: string, activityId?: string,
   ): Promise<MailVerdictV1> {
     const verdict: MailVerdictV1 = {
-      receivedId: event.receivedId, mailboxId: event.mailbox.id, outcome, reason, reasonText,
+      receivedId: target.receivedId, mailboxId: target.mailbox.id, outcome, reason, reasonText,
       ...(activityId ? { activityId } : {}), decidedAt: new Date().toISOString(),
     };
     await this.trail.record(verdict, facts);
@@ -135,4 +213,9 @@ function trailFacts(email: ParsedEmail, check: CheckIncomingResult, inspection: 
 /** The activity an ignored message is already tracked as (a duplicate, or internal mail tracked once). */
 function duplicateOf(check: CheckIncomingResult): string | undefined {
   return check.reason === 'duplicate' || check.reason === 'internal-email-reject' ? check.correlatedActivityId : undefined;
+}
+
+/** A forwarded message is tracked as its user's mail; the forward mailbox's id stays (trail, settings). */
+function asUserMailbox(forward: MailboxRefV1, user: string): MailboxRefV1 {
+  return { id: forward.id, kind: 'user', address: user };
 }
