@@ -130,6 +130,10 @@ describe('web console', () => {
     await page.locator('[name="outgoingProfileId"]').selectOption({ label: 'Test SMTP sink (smtp)' });
     await page.getByRole('button', { name: 'Create deployment' }).click();
     await page.getByRole('button', { name: 'Load Data' }).click();
+    // A preview first: nothing is written until Apply.
+    await page.getByText('Preview (nothing written yet): 2 to create').waitFor();
+    expect(await router.call<Json[]>('GET', '/api/v1/mailboxes')).toEqual([]);
+    await page.getByRole('button', { name: 'Apply' }).click();
     await page.getByText('Load Data done: 2 created').waitFor();
     for (const mail of [alice, bob]) await page.getByRole('link', { name: mail.address }).waitFor();
     await browser.screenshot('deployment-load-data');
@@ -173,6 +177,15 @@ describe('web console', () => {
     await page.getByText('No differences: the draft is what runs.').waitFor();
     expect(await page.locator('table.history tbody tr').first().textContent()).toContain('console e2e');
     await browser.screenshot('publish');
+
+    // Publish again, then roll back to version 1: it runs again as version 3.
+    await page.locator('[name="comment"]').fill('second');
+    await page.getByRole('button', { name: 'Publish' }).click();
+    await page.getByText('Published version 2 (2 mailboxes)').waitFor();
+    page.once('dialog', (d) => void d.accept());
+    await page.locator('table.history tr[data-version="1"]').getByRole('button', { name: 'Roll back to this version' }).click();
+    await page.getByText('Rolled back to version 1: published as version 3').waitFor();
+    expect(await page.locator('.current-version').textContent()).toBe('3');
 
     // A mail to Alice is tracked; Trace finds it with its verdict.
     const messageId = `<console-${Date.now()}@contoso.test>`;

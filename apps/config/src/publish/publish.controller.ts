@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { z } from 'zod';
 import { ZodPipe } from '@mailrouter/platform';
 import { PublishUseCase } from './publish.usecase';
@@ -18,6 +18,19 @@ export class PublishController {
   @Get()
   list() {
     return this.publish.list();
+  }
+
+  /** What publishing the draft now would change against `against` (default: the running version). */
+  @Get('diff')
+  diff(@Query('against') against?: string) {
+    return this.publish.diff(against);
+  }
+
+  /** Publishes version N's snapshot again as a new version; the draft is not changed. */
+  @Post(':version/rollback')
+  @HttpCode(201)
+  rollback(@Param('version') version: string, @Body(new ZodPipe(PublishBody)) body: PublishBody) {
+    return this.publish.rollback(version, body.comment);
   }
 
   @Get(':version')

@@ -11,7 +11,7 @@ import { IdleTrackingSender, type PooledSender } from '../smtp/smtp-sender-pool'
 export function createMailSender(conn: ServerConnection): PooledSender {
   switch (conn.protocol) {
     case 'smtp':
-      return new SmtpSender(conn);
+      return new IdleTrackingSender(new SmtpSender(conn));
     case 'ews':
       return new IdleTrackingSender(new EwsMailSender(conn));
     case 'graph':

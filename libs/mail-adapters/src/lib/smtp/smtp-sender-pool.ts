@@ -62,7 +62,7 @@ export function senderKey(conn: ServerConnection): string {
 export class MailSenderPool {
   private readonly senders = new Map<string, PooledSender>();
 
-  constructor(private readonly create: (conn: ServerConnection) => PooledSender = (conn) => new SmtpSender(conn)) {}
+  constructor(private readonly create: (conn: ServerConnection) => PooledSender = (conn) => new IdleTrackingSender(new SmtpSender(conn))) {}
 
   send(conn: ServerConnection, message: OutgoingMessage): Promise<SendOutcome> {
     return this.sender(conn).send(message);

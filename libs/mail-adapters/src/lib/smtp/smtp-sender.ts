@@ -17,8 +17,6 @@ function asStrings(list: unknown): string[] {
  */
 export class SmtpSender implements MailSender {
   private readonly transport: PooledTransport;
-  private lastUsed = Date.now();
-  private inFlight = 0;
 
   constructor(conn: ServerConnection) {
     this.transport = createTransport(smtpPoolOptions(conn));
@@ -27,8 +25,6 @@ export class SmtpSender implements MailSender {
   }
 
   async send(message: OutgoingMessage): Promise<SendOutcome> {
-    this.inFlight++;
-    this.lastUsed = Date.now();
     try {
       const info = await this.transport.sendMail(mailOptionsOf(message));
       return {
@@ -40,15 +36,7 @@ export class SmtpSender implements MailSender {
       };
     } catch (err) {
       return smtpFailure(err);
-    } finally {
-      this.inFlight--;
-      this.lastUsed = Date.now();
     }
-  }
-
-  /** Milliseconds since the last send ended (0 while a send is running). */
-  idleFor(now = Date.now()): number {
-    return this.inFlight > 0 ? 0 : now - this.lastUsed;
   }
 
   /** Closes every pooled connection (a message being sent finishes first). */
