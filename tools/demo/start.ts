@@ -41,6 +41,8 @@ function loadOrCreateDemoEnv(): Record<string, string> {
   kept.ROUTER_API_TOKEN ??= randomBytes(24).toString('hex');
   kept.ROUTER_SECRET_KEY ??= randomBytes(32).toString('base64');
   kept.DEMO_PASSWORD_SEED ??= randomBytes(8).toString('hex');
+  kept.ROUTER_ADMIN_USER ??= 'admin';
+  kept.ROUTER_ADMIN_PASSWORD ??= randomBytes(12).toString('base64url');
   writeFileSync(file, Object.entries(kept).map(([k, v]) => `${k}=${v}`).join('\n') + '\n', { mode: 0o600 });
   return kept;
 }
@@ -81,6 +83,9 @@ async function main(): Promise<void> {
     NATS_PREFIX: process.env.NATS_PREFIX ?? 'mr',
     ROUTER_API_TOKEN: process.env.ROUTER_API_TOKEN ?? demoEnv.ROUTER_API_TOKEN,
     ROUTER_SECRET_KEY: process.env.ROUTER_SECRET_KEY ?? demoEnv.ROUTER_SECRET_KEY,
+    // The first console administrator (created once, when config has no user yet).
+    ROUTER_ADMIN_USER: process.env.ROUTER_ADMIN_USER ?? demoEnv.ROUTER_ADMIN_USER,
+    ROUTER_ADMIN_PASSWORD: process.env.ROUTER_ADMIN_PASSWORD ?? demoEnv.ROUTER_ADMIN_PASSWORD,
   };
   const users: DemoMailUser[] = [
     { local: 'alice', fullName: 'Alice Archer', kind: 'user', tracking: 'all', password: `alice-${demoEnv.DEMO_PASSWORD_SEED}` },
@@ -158,7 +163,7 @@ async function main(): Promise<void> {
   console.log(`
 MailRouter is running (built-in CRM, demo mailboxes). Ctrl-C stops everything started here.
 
-  Web console         http://127.0.0.1:3000/console/ (sign in with the API token below)
+  Web console         http://127.0.0.1:3000/console/ (user ${env.ROUTER_ADMIN_USER} / ${env.ROUTER_ADMIN_PASSWORD}, or the API token)
   Configuration API   http://127.0.0.1:3000/api/v1   (profiles, deployments, mailboxes, publish)
   Built-in CRM API    http://127.0.0.1:3001/crm/v1   (users, contacts, emails, received trail)
   Health              http://127.0.0.1:300{0,1,2,3}/health/ready

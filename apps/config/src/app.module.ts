@@ -1,13 +1,15 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { HealthModule, MessagingModule, MessagingSettings, MetricsModule, metricsSettingsFromEnv } from '@mailrouter/messaging';
-import { BearerTokenGuard } from '@mailrouter/platform';
+import { AUTH_CONTROLLERS, AUTH_PROVIDERS } from './auth/auth.providers';
 import { ConsoleModule } from './console/console.module';
 import { dataSourceOptions } from './data-source';
 import { CONFIG_ENTITIES } from './entities';
 import { RulesDeployUseCase } from './mailboxes/rules-deploy.usecase';
-import { CONFIG_SETTINGS, ConfigSettings, configSettingsFromEnv } from './settings';
+import { TestAccessJobStore } from './test-access-jobs/test-access-job.store';
+import { TestAccessJobsController } from './test-access-jobs/test-access-jobs.controller';
+import { TestAccessJobsUseCase } from './test-access-jobs/test-access-jobs.usecase';
+import { CONFIG_SETTINGS, configSettingsFromEnv } from './settings';
 import { DeploymentRepository } from './deployments/deployment.repository';
 import { DeploymentsController } from './deployments/deployments.controller';
 import { DeploymentsUseCase } from './deployments/deployments.usecase';
@@ -46,14 +48,11 @@ export class ConfigApiModule {
         HealthModule,
         ConsoleModule,
       ],
-      controllers: [ProfilesController, DeploymentsController, MailboxesController, PublishController, TraceController],
+      controllers: [ProfilesController, DeploymentsController, MailboxesController, PublishController, TraceController, TestAccessJobsController, ...AUTH_CONTROLLERS],
       providers: [
         { provide: CONFIG_SETTINGS, useFactory: () => configSettingsFromEnv(env) },
-        {
-          provide: APP_GUARD,
-          inject: [CONFIG_SETTINGS],
-          useFactory: (settings: ConfigSettings) => new BearerTokenGuard(settings.apiToken),
-        },
+        // Roles by rule over every route (auth/role.guard.ts) and the audit log of every change.
+        ...AUTH_PROVIDERS,
         SecretBox,
         ServicesRpcRepository,
         ProfileRepository,
@@ -66,6 +65,8 @@ export class ConfigApiModule {
         LoadDataUseCase,
         TestAccessUseCase,
         RulesDeployUseCase,
+        TestAccessJobStore,
+        TestAccessJobsUseCase,
         MailboxStatusUseCase,
         PublishUseCase,
         TraceUseCase,

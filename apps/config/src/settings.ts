@@ -16,10 +16,18 @@
  * | LOAD_DATA_TIMEOUT_SECONDS         | 30                                             | how long load data waits for crm-sync to answer |
  * | MAILBOX_STATUS_TIMEOUT_SECONDS    | 5                                              | how long mailbox status waits for incoming to answer |
  * | TRACE_TIMEOUT_SECONDS             | 5                                              | how long the trace API waits for crm-sync and incoming (a silent one makes the answer partial) |
+ * | SESSION_TTL_MINUTES               | 480                                            | lifetime of a console session from `POST /api/v1/auth/login` |
+ * | LOGIN_MAX_FAILURES                | 10                                             | failed sign-ins per username + IP in a window before 429 |
+ * | TOKEN_MAX_FAILURES                | 30                                             | unknown/expired bearer tokens per IP in a window before 429 |
+ * | AUTH_FAILURE_WINDOW_MINUTES       | 15                                             | the window of both limits |
+ * | ROUTER_ADMIN_USER                 | (unset)                                        | with ROUTER_ADMIN_PASSWORD: creates this admin at boot when no user exists |
+ * | ROUTER_ADMIN_PASSWORD             | (unset, ≥12 characters when set)               | that admin's initial password |
  * | LOG_LEVEL                         | log                                            | error, warn, log, debug or verbose |
  */
 import { z } from 'zod';
 import { apiEnv, decodeSecretKey, intFromEnv, parseEnv, secretsEnv } from '@mailrouter/platform';
+
+const unsetIfEmpty = (v: unknown) => (v === '' ? undefined : v);
 
 export const configEnv = z.object({
   ...apiEnv.shape,
@@ -30,6 +38,16 @@ export const configEnv = z.object({
   LOAD_DATA_TIMEOUT_SECONDS: intFromEnv(30),
   MAILBOX_STATUS_TIMEOUT_SECONDS: intFromEnv(5),
   TRACE_TIMEOUT_SECONDS: intFromEnv(5),
+  SESSION_TTL_MINUTES: intFromEnv(480),
+  LOGIN_MAX_FAILURES: intFromEnv(10),
+  TOKEN_MAX_FAILURES: intFromEnv(30),
+  AUTH_FAILURE_WINDOW_MINUTES: intFromEnv(15),
+  // Empty (as in a copied .env.example) is unset.
+  ROUTER_ADMIN_USER: z.preprocess(unsetIfEmpty, z.string().trim().regex(/^[A-Za-z0-9._@-]{1,100}$/, 'letters, digits, . _ @ - only').optional()),
+  ROUTER_ADMIN_PASSWORD: z.preprocess(unsetIfEmpty, z.string().min(12, 'must be at least 12 characters').optional()),
+}).refine((e) => !e.ROUTER_ADMIN_USER === !e.ROUTER_ADMIN_PASSWORD, {
+  message: 'ROUTER_ADMIN_USER and ROUTER_ADMIN_PASSWORD go together: set both or neither',
+  path: ['ROUTER_ADMIN_PASSWORD'],
 });
 
 export interface ConfigSettings {
@@ -42,6 +60,16 @@ export interface ConfigSettings {
   loadDataTimeoutSeconds: number;
   mailboxStatusTimeoutSeconds: number;
   traceTimeoutSeconds: number;
+  auth: AuthSettings;
+}
+
+export interface AuthSettings {
+  sessionTtlMinutes: number;
+  loginMaxFailures: number;
+  tokenMaxFailures: number;
+  failureWindowMinutes: number;
+  /** The first admin, created at boot when no user exists. */
+  bootstrapAdmin?: { username: string; password: string };
 }
 
 export const CONFIG_SETTINGS = Symbol('CONFIG_SETTINGS');
@@ -57,5 +85,14 @@ export function configSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): Con
     loadDataTimeoutSeconds: parsed.LOAD_DATA_TIMEOUT_SECONDS,
     mailboxStatusTimeoutSeconds: parsed.MAILBOX_STATUS_TIMEOUT_SECONDS,
     traceTimeoutSeconds: parsed.TRACE_TIMEOUT_SECONDS,
+    auth: {
+      sessionTtlMinutes: parsed.SESSION_TTL_MINUTES,
+      loginMaxFailures: parsed.LOGIN_MAX_FAILURES,
+      tokenMaxFailures: parsed.TOKEN_MAX_FAILURES,
+      failureWindowMinutes: parsed.AUTH_FAILURE_WINDOW_MINUTES,
+      bootstrapAdmin: parsed.ROUTER_ADMIN_USER && parsed.ROUTER_ADMIN_PASSWORD
+        ? { username: parsed.ROUTER_ADMIN_USER, password: parsed.ROUTER_ADMIN_PASSWORD }
+        : undefined,
+    },
   };
 }

@@ -181,3 +181,79 @@ export type IncomingTraceMessageV1 = z.infer<typeof IncomingTraceMessageV1>;
 
 export const IncomingTraceReplyV1 = z.object({ messages: z.array(IncomingTraceMessageV1) });
 export type IncomingTraceReplyV1 = z.infer<typeof IncomingTraceReplyV1>;
+
+/**
+ * Quarantine (config → incoming): received messages whose outcome is `quarantined` and that no
+ * administrator has re-processed or discarded yet.
+ */
+export const QuarantineListRequestV1 = z.object({
+  mailboxId: z.string().optional(),
+  limit: z.number().int().min(1).max(500),
+});
+export type QuarantineListRequestV1 = z.infer<typeof QuarantineListRequestV1>;
+
+export const QuarantinedMessageV1 = z.object({
+  receivedId: z.string(),
+  mailboxId: z.string(),
+  protocol: z.enum(INCOMING_PROTOCOLS),
+  /** The CRM's reason code, or the router's own (`too-large`). */
+  reason: z.string().optional(),
+  reasonText: z.string().optional(),
+  /** When the quarantine verdict arrived (or the message was found, for one never published). */
+  quarantinedAt: z.string(),
+  receivedAt: z.string(),
+  /** From the stored raw headers, when incoming still holds them. */
+  messageId: z.string().optional(),
+  subject: z.string().optional(),
+  /** False when the message was never fetched (too large): nothing to publish again. */
+  reprocessable: z.boolean(),
+});
+export type QuarantinedMessageV1 = z.infer<typeof QuarantinedMessageV1>;
+
+export const QuarantineListReplyV1 = z.object({ messages: z.array(QuarantinedMessageV1) });
+export type QuarantineListReplyV1 = z.infer<typeof QuarantineListReplyV1>;
+
+/**
+ * reprocess: published again as `<receivedId>#r<n>` so the CRM decides afresh; discard: settled
+ * as discarded (kept for the trace). Both take the message off the quarantine list.
+ */
+export const QuarantineActionRequestV1 = z.object({
+  receivedId: z.string(),
+  action: z.enum(['reprocess', 'discard']),
+});
+export type QuarantineActionRequestV1 = z.infer<typeof QuarantineActionRequestV1>;
+
+export const QUARANTINE_ACTION_STATUSES = ['reprocessed', 'discarded', 'not-found', 'not-quarantined', 'not-reprocessable'] as const;
+export const QuarantineActionReplyV1 = z.object({
+  receivedId: z.string(),
+  status: z.enum(QUARANTINE_ACTION_STATUSES),
+  /** reprocessed: the id the message is published under now. */
+  newReceivedId: z.string().optional(),
+  message: z.string(),
+});
+export type QuarantineActionReplyV1 = z.infer<typeof QuarantineActionReplyV1>;
+
+/**
+ * Backfill (config → incoming): the mailbox's next poll also takes the messages received since
+ * `since` (IMAP: seen ones too; POP3: all), skipping those already received. incoming waits up
+ * to `waitSeconds` for that poll to finish.
+ */
+export const BackfillRequestV1 = z.object({
+  mailboxId: z.string(),
+  since: z.string().datetime({ offset: true }),
+  waitSeconds: z.number().min(0).max(60),
+});
+export type BackfillRequestV1 = z.infer<typeof BackfillRequestV1>;
+
+export const BACKFILL_STATUSES = ['done', 'queued', 'failed', 'not-served', 'not-supported'] as const;
+export const BackfillReplyV1 = z.object({
+  mailboxId: z.string(),
+  status: z.enum(BACKFILL_STATUSES),
+  requestId: z.string().optional(),
+  since: z.string().optional(),
+  /** done: messages on the server since `since`; fresh: those not received before (published now). */
+  found: z.number().int().optional(),
+  fresh: z.number().int().optional(),
+  message: z.string(),
+});
+export type BackfillReplyV1 = z.infer<typeof BackfillReplyV1>;

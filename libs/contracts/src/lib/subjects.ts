@@ -1,6 +1,7 @@
 import type { ZodType } from 'zod';
 import { MailReceivedV1, MailVerdictV1, SendCommandV1, SendResultV1 } from './events';
 import {
+  BackfillReplyV1, BackfillRequestV1, QuarantineActionReplyV1, QuarantineActionRequestV1, QuarantineListReplyV1, QuarantineListRequestV1,
   CrmTraceReplyV1, IncomingTraceReplyV1, LoadDataReplyV1, LoadDataRequestV1, MailboxStatusReplyV1, MailboxStatusRequestV1,
   RuleDeployReplyV1, RuleDeployRequestV1,
   TestAccessReplyV1, TestAccessRequestV1, TraceRequestV1,
@@ -54,16 +55,23 @@ export const RPCS = {
   incomingTrace: { subject: 'rpc.incoming.trace.v1', request: TraceRequestV1, reply: IncomingTraceReplyV1 },
   /** config → incoming: deploy or remove the forward rules of user mailboxes. */
   incomingRules: { subject: 'rpc.incoming.rules.v1', request: RuleDeployRequestV1, reply: RuleDeployReplyV1 },
+  /** config → incoming: the quarantined received messages. */
+  incomingQuarantineList: { subject: 'rpc.incoming.quarantine-list.v1', request: QuarantineListRequestV1, reply: QuarantineListReplyV1 },
+  /** config → incoming: re-process or discard one quarantined message. */
+  incomingQuarantineAction: { subject: 'rpc.incoming.quarantine-action.v1', request: QuarantineActionRequestV1, reply: QuarantineActionReplyV1 },
+  /** config → incoming: take a mailbox's messages since a date at its next poll. */
+  incomingBackfill: { subject: 'rpc.incoming.backfill.v1', request: BackfillRequestV1, reply: BackfillReplyV1 },
 } as const;
 
 export type RpcName = keyof typeof RPCS;
 export type RpcRequest<R extends RpcName> = (typeof RPCS)[R]['request'] extends ZodType<infer T> ? T : never;
 export type RpcReply<R extends RpcName> = (typeof RPCS)[R]['reply'] extends ZodType<infer T> ? T : never;
 
-/** Object store bucket of raw received MIME, and the configuration key-value bucket. */
+/** Object store bucket of raw received MIME; key-value buckets of the configuration and of config's test-access jobs. */
 export const BUCKETS = {
   rawMail: 'raw-mail',
   config: 'config',
+  testAccessJobs: 'test-access-jobs',
 } as const;
 
 export function prefixed(prefix: string, relative: string): string {

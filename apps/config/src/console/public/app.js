@@ -1,10 +1,10 @@
-// The MailRouter web console: sign in with the API token, then the pages of the original
-// router's Configuration Manager over the REST API.
+// The MailRouter web console: sign in (username + password, or an API token), then the pages of
+// the original router's Configuration Manager over the REST API, shown by what the role may do.
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { html } from './lib/html.js';
 import { onUnauthorized, session } from './lib/api.js';
-import { currentPrincipal, signInWith } from './lib/access.js';
+import { can, currentPrincipal, signInWith, signOut } from './lib/access.js';
 import { useRoute } from './lib/router.js';
 import { SignIn } from './pages/sign-in.js';
 import { ProfilesPage } from './pages/profiles.js';
@@ -17,6 +17,8 @@ import { RulesPage } from './pages/rules.js';
 import { PublishPage } from './pages/publish.js';
 import { HealthPage } from './pages/health.js';
 import { TracePage } from './pages/trace.js';
+import { AuditPage } from './pages/audit.js';
+import { UsersPage } from './pages/users.js';
 
 const NAV = [
   ['profiles', 'Profiles'],
@@ -26,6 +28,8 @@ const NAV = [
   ['publish', 'Publish'],
   ['health', 'Health'],
   ['trace', 'Trace'],
+  ['audit', 'Audit', 'audit.read'],
+  ['users', 'Users', 'users.manage'],
 ];
 
 function Page({ route }) {
@@ -46,6 +50,10 @@ function Page({ route }) {
       return html`<${HealthPage} params=${p} />`;
     case 'trace':
       return html`<${TracePage} params=${p} />`;
+    case 'audit':
+      return can('audit.read') ? html`<${AuditPage} />` : html`<p>Your role cannot read the audit log.</p>`;
+    case 'users':
+      return can('users.manage') ? html`<${UsersPage} />` : html`<p>Only an admin manages users.</p>`;
     default:
       return html`<p>No page here. <a href="#/profiles">Go to profiles</a>.</p>`;
   }
@@ -58,10 +66,10 @@ function Shell({ onSignOut }) {
   return html`<div class="shell">
     <nav class="nav" aria-label="Console sections">
       <div class="brand">MailRouter<small>Configuration console</small></div>
-      ${NAV.map(([key, label]) => html`<a href=${`#/${key}`} class=${section === key ? 'active' : ''}
+      ${NAV.filter(([, , action]) => !action || can(action)).map(([key, label]) => html`<a href=${`#/${key}`} class=${section === key ? 'active' : ''}
         aria-current=${section === key ? 'page' : undefined}>${label}</a>`)}
       <div class="spacer"></div>
-      <div class="brand"><small>Signed in: ${who.name} (${who.role})</small></div>
+      <div class="brand whoami"><small>Signed in: <strong data-whoami>${who.name}</strong> (<span data-role>${who.role}</span>)</small></div>
       <button type="button" onClick=${onSignOut}>Sign out</button>
     </nav>
     <main class="main"><${Page} key=${route.parts.join('/')} route=${route} /></main>
@@ -76,7 +84,7 @@ function App() {
   useEffect(() => {
     const off = onUnauthorized(() => {
       session.signOut();
-      setNotice('The API token was refused (401): it is wrong or has been changed. Sign in again.');
+      setNotice('Your session or API token was refused (401): it expired, was revoked or changed. Sign in again.');
       setState('signed-out');
     });
     if (session.token) {
@@ -92,7 +100,7 @@ function App() {
   if (state === 'signed-out') {
     return html`<${SignIn} notice=${notice} onSignedIn=${() => { setNotice(null); setState('signed-in'); }} />`;
   }
-  return html`<${Shell} onSignOut=${() => { session.signOut(); setNotice('Signed out.'); setState('signed-out'); }} />`;
+  return html`<${Shell} onSignOut=${() => { void signOut(); setNotice('Signed out.'); setState('signed-out'); }} />`;
 }
 
 const root = document.getElementById('app');

@@ -1,4 +1,5 @@
-// The REST API as the console calls it: every request carries `Authorization: Bearer <token>`.
+// The REST API as the console calls it: every request carries `Authorization: Bearer <token>`
+// (a session from signing in with a username and password, or an API token).
 const TOKEN_KEY = 'mailrouter.console.token';
 
 export const session = {
@@ -50,7 +51,8 @@ export async function api(method, path, body, token = session.token) {
   }
   if (!res.ok) {
     const error = new ApiError(res.status, parsed, `${method} ${path} answered ${res.status} ${res.statusText}`);
-    if (res.status === 401) unauthorizedListeners.forEach((l) => l(error));
+    // A 401 of the sign-in itself is a wrong password, not a session that ended.
+    if (res.status === 401 && token) unauthorizedListeners.forEach((l) => l(error));
     throw error;
   }
   return parsed;

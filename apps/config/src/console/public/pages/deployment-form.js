@@ -78,7 +78,7 @@ export function DeploymentForm({ id }) {
           <${TextField} form=${form} name="crm.url" label="Environment URL" placeholder="https://contoso.crm.dynamics.com" />
           <${TextField} form=${form} name="crm.tenantId" label="Tenant" />
           <${TextField} form=${form} name="crm.clientId" label="Application (client) id" />
-          <${SecretField} form=${form} name="crm.clientSecret" label="Client secret" has=${view?.crm?.hasClientSecret} />
+          ${can('secrets.write') && html`<${SecretField} form=${form} name="crm.clientSecret" label="Client secret" has=${view?.crm?.hasClientSecret} />`}
           <${TextField} form=${form} name="crm.authority" label="Authority (optional)" placeholder="https://login.microsoftonline.com/<tenant>" />
         </div>`}
         <div class="grid2">

@@ -77,7 +77,7 @@ export function MailboxForm({ id, params }) {
         <p class="muted" style=${{ marginTop: 0 }}>Used when a profile's credentials are "each mailbox's own". Changing how a mailbox connects resets its test results.</p>
         <div class="grid2">
           <${TextField} form=${form} name="username" label="Username" placeholder=${v.address || 'defaults to the address'} />
-          <${SecretField} form=${form} name="password" label="Password" has=${view?.hasPassword} />
+          ${can('secrets.write') && html`<${SecretField} form=${form} name="password" label="Password" has=${view?.hasPassword} />`}
           <${SelectField} form=${form} name="incomingProfileId" label="Incoming profile" options=${options('incoming', deployment?.incomingProfileId)} />
           <${SelectField} form=${form} name="outgoingProfileId" label="Outgoing profile" options=${options('outgoing', deployment?.outgoingProfileId)} />
         </div>

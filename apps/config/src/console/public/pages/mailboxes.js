@@ -1,13 +1,13 @@
 import { useEffect, useState } from 'preact/hooks';
 import { html } from '../lib/html.js';
-import { get, post, runPool } from '../lib/api.js';
+import { get, post } from '../lib/api.js';
 import { can } from '../lib/access.js';
 import { useLoad } from '../lib/load.js';
 import { navigate } from '../lib/router.js';
 import { Banner, Empty, ErrorBanner, matches, PageHead, Progress, TestResult } from '../lib/ui.js';
 
-/** Test Access runs in the browser, this many mailboxes at a time (each one a real connect + login). */
-const TEST_CONCURRENCY = 3;
+/** How often a running Test Access job's progress is read. */
+const JOB_POLL_MS = 400;
 
 /** The deployment chooser shared by the mailbox pages. */
 export function DeploymentPicker({ deployments, value, onChange }) {
@@ -36,21 +36,33 @@ export function MailboxesPage({ params }) {
     && (!status || (status === 'failure' ? testStatuses(m).includes('failure')
       : status === 'not-run' ? testStatuses(m).includes('not-run') : testStatuses(m).every((s) => s === 'success'))));
 
+  // Test Access runs on the server as a job (POST /api/v1/test-access/jobs); the page follows its
+  // progress and updates each row as its result arrives. Leaving the page does not stop it.
   const testAccess = async (targets) => {
     const state = { total: targets.length, done: 0, failed: 0, errors: [] };
     setRun({ ...state, running: true });
-    await runPool(targets, TEST_CONCURRENCY, (m) => post(`/api/v1/mailboxes/${m.id}/test-access`), (m, result) => {
-      state.done++;
-      if (result.ok) {
-        const test = result.value;
-        if ([test.incoming?.status, test.outgoing?.status].includes('failure')) state.failed++;
-        setMailboxes((all) => all.map((x) => (x.id === m.id ? { ...x, test } : x)));
-      } else {
-        state.failed++;
-        state.errors.push(`${m.address}: ${result.error.message}`);
+    try {
+      const started = await post('/api/v1/test-access/jobs', { mailboxIds: targets.map((m) => m.id) });
+      const applied = new Set();
+      for (;;) {
+        const job = await get(`/api/v1/test-access/jobs/${started.id}`);
+        for (const r of job.results) {
+          if (applied.has(r.mailboxId)) continue;
+          applied.add(r.mailboxId);
+          if (r.error) state.errors.push(`${r.address}: ${r.error}`);
+          else setMailboxes((all) => all.map((x) => (x.id === r.mailboxId ? { ...x, test: { incoming: r.incoming, outgoing: r.outgoing } } : x)));
+        }
+        Object.assign(state, { done: job.done, failed: job.failed });
+        if (job.state !== 'running') {
+          if (job.state === 'interrupted') state.errors.push('the job was interrupted (its config replica stopped); test the rest again');
+          break;
+        }
+        setRun({ ...state, running: true });
+        await new Promise((r) => setTimeout(r, JOB_POLL_MS));
       }
-      setRun({ ...state, running: true });
-    });
+    } catch (err) {
+      state.errors.push(err.message);
+    }
     setRun({ ...state, running: false });
   };
 
@@ -71,7 +83,7 @@ export function MailboxesPage({ params }) {
     <${ErrorBanner} error=${base.error ?? list.error} what="Could not load the mailboxes" />
     ${deployments.length === 0 && !base.error
       ? html`<${Empty} title="No deployments yet — mailboxes belong to a deployment"
-          action=${html`<button class="primary" onClick=${() => navigate('/deployments/new')}>New deployment</button>`}>
+          action=${can('deployments.write') && html`<button class="primary" onClick=${() => navigate('/deployments/new')}>New deployment</button>`}>
           <p>Create a deployment, then Load Data to create a mailbox for each CRM user and queue.</p></${Empty}>`
       : html`
         <div class="toolbar">

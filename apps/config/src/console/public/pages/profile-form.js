@@ -146,7 +146,7 @@ export function ProfileForm({ id, params }) {
         </div>
         ${v.credentials === 'profile' && v['auth.type'] !== 'none' && html`<div class="grid2">
           <${TextField} form=${form} name="username" label="Username" />
-          <${SecretField} form=${form} name="password" label="Password" has=${view?.hasPassword} />
+          ${can('secrets.write') && html`<${SecretField} form=${form} name="password" label="Password" has=${view?.hasPassword} />`}
         </div>`}
         ${v.protocol === 'ews' && v.credentials === 'profile' && html`<${SelectField} form=${form} name="ews.mailboxAccess" label="Mailbox access"
           options=${[['impersonation', 'impersonation (ApplicationImpersonation role)'], ['delegate', 'delegate (full access to each mailbox)']]} />`}
@@ -204,10 +204,10 @@ function GraphApp({ form, view }) {
       <label><input type="radio" name="graph.credential" checked=${v['graph.credential'] === 'certificate'} onChange=${() => form.set('graph.credential', 'certificate')} />Certificate</label>
     </div>
     ${v['graph.credential'] === 'secret'
-      ? html`<${SecretField} form=${form} name="graph.clientSecret" label="Client secret" has=${view?.graph?.hasClientSecret} />`
+      ? can('secrets.write') && html`<${SecretField} form=${form} name="graph.clientSecret" label="Client secret" has=${view?.graph?.hasClientSecret} />`
       : html`<${TextField} form=${form} name="graph.certificate.thumbprint" label="Certificate thumbprint" placeholder="SHA-1 or SHA-256, hex" />
-        <${SecretField} form=${form} name="graph.certificate.privateKey" label="Private key (PEM)" multiline
-          has=${view?.graph?.certificate?.hasPrivateKey} placeholder="-----BEGIN PRIVATE KEY-----" />`}
+        ${can('secrets.write') && html`<${SecretField} form=${form} name="graph.certificate.privateKey" label="Private key (PEM)" multiline
+          has=${view?.graph?.certificate?.hasPrivateKey} placeholder="-----BEGIN PRIVATE KEY-----" />`}`}
     ${form.errors['graph.certificate'] && html`<p class="field-error" role="alert" data-field="graph.certificate">${form.errors['graph.certificate']}</p>`}
     <div class="grid2">
       <${TextField} form=${form} name="graph.authority" label="Authority (optional)" placeholder="https://login.microsoftonline.com/<tenant>" />
