@@ -6,6 +6,10 @@ import { ConsoleModule } from './console/console.module';
 import { dataSourceOptions } from './data-source';
 import { CONFIG_ENTITIES } from './entities';
 import { RulesDeployUseCase } from './mailboxes/rules-deploy.usecase';
+import { BackfillController } from './backfill/backfill.controller';
+import { BackfillUseCase } from './backfill/backfill.usecase';
+import { QuarantineController } from './quarantine/quarantine.controller';
+import { QuarantineUseCase } from './quarantine/quarantine.usecase';
 import { TestAccessJobStore } from './test-access-jobs/test-access-job.store';
 import { TestAccessJobsController } from './test-access-jobs/test-access-jobs.controller';
 import { TestAccessJobsUseCase } from './test-access-jobs/test-access-jobs.usecase';
@@ -48,7 +52,7 @@ export class ConfigApiModule {
         HealthModule,
         ConsoleModule,
       ],
-      controllers: [ProfilesController, DeploymentsController, MailboxesController, PublishController, TraceController, TestAccessJobsController, ...AUTH_CONTROLLERS],
+      controllers: [ProfilesController, DeploymentsController, MailboxesController, PublishController, TraceController, TestAccessJobsController, QuarantineController, BackfillController, ...AUTH_CONTROLLERS],
       providers: [
         { provide: CONFIG_SETTINGS, useFactory: () => configSettingsFromEnv(env) },
         // Roles by rule over every route (auth/role.guard.ts) and the audit log of every change.
@@ -66,6 +70,8 @@ export class ConfigApiModule {
         TestAccessUseCase,
         RulesDeployUseCase,
         TestAccessJobStore,
+        QuarantineUseCase,
+        BackfillUseCase,
         TestAccessJobsUseCase,
         MailboxStatusUseCase,
         PublishUseCase,

@@ -5,7 +5,12 @@ import { dataSourceOptions, INCOMING_ENTITIES } from './data-source';
 import { InboundEventsRepository } from './inbound-events.repository';
 import { IdleWatchers } from './idle-watchers.service';
 import { IncomingNatsController } from './incoming.nats-controller';
+import { BackfillRequestRepository } from './backfill-request.repository';
+import { BackfillUseCase } from './backfill.usecase';
 import { DeployRulesUseCase } from './deploy-rules.usecase';
+import { QuarantineActionsRepository } from './quarantine-actions.repository';
+import { QuarantineNatsController } from './quarantine.nats-controller';
+import { ReprocessUseCase } from './reprocess.usecase';
 import { MailServerRepository } from './mail-server.repository';
 import { MailboxLeaseRepository } from './mailbox-lease.repository';
 import { MailboxLeases } from './mailbox-leases.service';
@@ -34,7 +39,7 @@ import { IncomingTraceModule } from './trace/trace.module';
     HealthModule,
     IncomingTraceModule,
   ],
-  controllers: [IncomingNatsController],
+  controllers: [IncomingNatsController, QuarantineNatsController],
   providers: [
     { provide: INCOMING_SETTINGS, useFactory: () => incomingSettingsFromEnv() },
     MailboxStateRepository,
@@ -43,6 +48,10 @@ import { IncomingTraceModule } from './trace/trace.module';
     InboundEventsRepository,
     MailServerRepository,
     DeployRulesUseCase,
+    QuarantineActionsRepository,
+    ReprocessUseCase,
+    BackfillRequestRepository,
+    BackfillUseCase,
     MailboxLeaseRepository,
     PollSpanRepository,
     ServedMailboxes,

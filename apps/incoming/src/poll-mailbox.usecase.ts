@@ -4,6 +4,7 @@ import type { MailReceivedV1 } from '@mailrouter/contracts';
 import { backoffDelay } from '@mailrouter/domain';
 import { isExpiredSyncState, MailboxSession, MessageRef, RemoteMessage, serverMessage } from '@mailrouter/mail-adapters';
 import { RouterMetrics } from '@mailrouter/messaging';
+import { BackfillUseCase } from './backfill.usecase';
 import { MailboxStateEntity } from './entities/mailbox-state.entity';
 import { ReceivedMessageEntity, TOO_LARGE_REASON } from './entities/received-message.entity';
 import { InboundEventsRepository } from './inbound-events.repository';
@@ -36,6 +37,8 @@ export class PollMailboxUseCase {
     private readonly events: InboundEventsRepository,
     private readonly servers: MailServerRepository,
     @Optional() private readonly metrics?: RouterMetrics,
+    /** Absent when the app does not register backfills: polls then take only new mail. */
+    @Optional() private readonly backfills?: BackfillUseCase,
   ) {}
 
   /** `signal` aborts the poll (its connection dropped) when this replica lost the mailbox's lease. */
@@ -76,10 +79,11 @@ export class PollMailboxUseCase {
     try {
       signal?.throwIfAborted();
       const found = await this.fetchNew(served, session, state);
+      const backfilled = this.backfills ? await this.backfills.runPending(served, session, (listed) => this.ingestListed(served, session, listed)) : 0;
       const settled = await this.settle(served, session);
       await session.close();
       await this.received.markSettled(settled);
-      return { published: republished + found.published, settled: settled.length, more: found.more };
+      return { published: republished + found.published + backfilled, settled: settled.length, more: found.more };
     } catch (err) {
       session.abort();
       throw err;
@@ -175,6 +179,14 @@ export class PollMailboxUseCase {
     const more = end < listed.length;
     if (!more && session.syncState && session.syncState !== state.syncState) await this.states.setSyncState(id, session.syncState);
     return { published, more };
+  }
+
+  /** Backfill: the listed messages never received before, ingested as new ones (the cursor left as it is). */
+  private async ingestListed(served: ServedMailbox, session: MailboxSession, listed: RemoteMessage[]): Promise<{ published: number; more: boolean }> {
+    const { todo, end } = await this.notYetReceived(served.mailbox.id, listed);
+    let published = 0;
+    for (const batch of this.batches(todo)) published += await this.ingestBatch(served, session, batch.map((t) => t.msg));
+    return { published, more: end < listed.length };
   }
 
   /** The listed messages never received before, at most MAX_MESSAGES_PER_POLL; `end`: how far the list was taken. */
