@@ -8,7 +8,7 @@ import {
   buildMime, createMailUser, deliverViaLmtp, fetchInboxRaw, listInbox, MailUser, SmtpSink, TEST_DOVECOT, waitFor,
 } from '@mailrouter/testing';
 import { RouterUnderTest } from './support/router';
-import { emailsFor, EmailView } from './support/demo-world';
+import { emailById, emailsFor, EmailView } from './support/demo-world';
 
 interface Mailbox { id: string; address: string; crmId?: string }
 interface RulesAnswer { results: { address: string; via?: string; change: string; message: string }[]; summary: Record<string, number> }
@@ -75,7 +75,7 @@ describe('MailRouter end to end: a forward mailbox on Dovecot fed by a deployed 
       return list.length ? list : undefined;
     }, 60_000);
     expect(found).toHaveLength(1);
-    const activity: EmailView = found[0];
+    const activity: EmailView = await emailById(router, found[0].id);
     expect(activity.owner).toEqual({ type: 'user', id: crm.alice.id });
     expect(activity.subject).toBe('Forwarded order');
     expect(activity.parties).toEqual(expect.arrayContaining([expect.objectContaining({ role: 'to', address: alice.address, record: { type: 'user', id: crm.alice.id } })]));
