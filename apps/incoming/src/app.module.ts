@@ -8,6 +8,7 @@ import { IncomingNatsController } from './incoming.nats-controller';
 import { BackfillRequestRepository } from './backfill-request.repository';
 import { BackfillUseCase } from './backfill.usecase';
 import { DeployRulesUseCase } from './deploy-rules.usecase';
+import { MAILBOX_HEALTH_PROVIDERS } from './mailbox-health.providers';
 import { QuarantineActionsRepository } from './quarantine-actions.repository';
 import { QuarantineNatsController } from './quarantine.nats-controller';
 import { ReprocessUseCase } from './reprocess.usecase';
@@ -63,6 +64,7 @@ import { IncomingTraceModule } from './trace/trace.module';
     RecordVerdictUseCase,
     MailboxStatusUseCase,
     TestAccessUseCase,
+    ...MAILBOX_HEALTH_PROVIDERS,
   ],
 })
 export class AppModule {}

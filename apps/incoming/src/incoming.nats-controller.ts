@@ -1,14 +1,16 @@
 import { Controller, Inject, OnApplicationBootstrap } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import type { MailboxStatusReplyV1, RuleDeployReplyV1, TestAccessReplyV1 } from '@mailrouter/contracts';
+import type { MailboxEnableReplyV1, MailboxHealthReplyV1, MailboxStatusReplyV1, RuleDeployReplyV1, TestAccessReplyV1 } from '@mailrouter/contracts';
 import { EventConsumers, parseRpcRequest, rpcPattern } from '@mailrouter/messaging';
 import { DeployRulesUseCase } from './deploy-rules.usecase';
+import { EnableMailboxUseCase } from './enable-mailbox.usecase';
+import { MailboxHealthUseCase } from './mailbox-health.usecase';
 import { MailboxStatusUseCase } from './mailbox-status.usecase';
 import { RecordVerdictUseCase } from './record-verdict.usecase';
 import { INCOMING_SETTINGS, IncomingSettings } from './settings';
 import { TestAccessUseCase } from './test-access.usecase';
 
-/** What incoming answers and consumes on NATS: test access, mailbox status, rule deployment, verdicts. */
+/** What incoming answers and consumes on NATS: test access, mailbox status and health, re-enabling, rule deployment, verdicts. */
 @Controller()
 export class IncomingNatsController implements OnApplicationBootstrap {
   constructor(
@@ -18,6 +20,8 @@ export class IncomingNatsController implements OnApplicationBootstrap {
     private readonly mailboxStatus: MailboxStatusUseCase,
     private readonly recordVerdict: RecordVerdictUseCase,
     private readonly deployRules: DeployRulesUseCase,
+    private readonly mailboxHealth: MailboxHealthUseCase,
+    private readonly enableMailbox: EnableMailboxUseCase,
   ) {}
 
   @MessagePattern(rpcPattern('incomingTestAccess'))
@@ -28,6 +32,16 @@ export class IncomingNatsController implements OnApplicationBootstrap {
   @MessagePattern(rpcPattern('incomingMailboxStatus'))
   incomingMailboxStatus(@Payload() data: unknown): Promise<MailboxStatusReplyV1> {
     return this.mailboxStatus.execute(parseRpcRequest('incomingMailboxStatus', data));
+  }
+
+  @MessagePattern(rpcPattern('incomingMailboxHealth'))
+  incomingMailboxHealth(@Payload() data: unknown): Promise<MailboxHealthReplyV1> {
+    return this.mailboxHealth.execute(parseRpcRequest('incomingMailboxHealth', data));
+  }
+
+  @MessagePattern(rpcPattern('incomingMailboxEnable'))
+  incomingMailboxEnable(@Payload() data: unknown): Promise<MailboxEnableReplyV1> {
+    return this.enableMailbox.execute(parseRpcRequest('incomingMailboxEnable', data));
   }
 
   @MessagePattern(rpcPattern('incomingRules'))

@@ -23,7 +23,9 @@ export class MailboxStateRepository {
     }
     if (pollNow.length) {
       await this.repo.query(
-        `UPDATE ${table(this.repo)} SET next_poll_at = now(), consecutive_failures = 0, updated_at = now() WHERE mailbox_id = ANY($1::varchar[])`,
+        // A disabled mailbox stays disabled through a publish: only an operator's enable (after a test) lifts it.
+        `UPDATE ${table(this.repo)} SET next_poll_at = now(), consecutive_failures = 0, updated_at = now()
+          WHERE mailbox_id = ANY($1::varchar[]) AND disabled_at IS NULL`,
         [pollNow],
       );
     }
@@ -37,7 +39,7 @@ export class MailboxStateRepository {
   async due(owner: string, receivedTable: string): Promise<string[]> {
     const rows: { mailbox_id: string }[] = await this.repo.query(
       `SELECT s.mailbox_id FROM ${table(this.repo)} s
-        WHERE s.owner = $1 AND s.lease_until > now()
+        WHERE s.owner = $1 AND s.lease_until > now() AND s.disabled_at IS NULL
           AND (s.next_poll_at <= now()
                OR (s.consecutive_failures = 0
                    AND EXISTS (SELECT 1 FROM ${receivedTable} r WHERE r.mailbox_id = s.mailbox_id AND r.state = 'verdict')))
@@ -76,21 +78,86 @@ export class MailboxStateRepository {
     );
   }
 
-  async recordFailure(id: string, error: string, backoff: (failures: number) => number): Promise<number> {
-    const row = await this.repo.findOneBy({ mailboxId: id });
-    const failures = (row?.consecutiveFailures ?? 0) + 1;
-    await this.repo.query(
-      `UPDATE ${table(this.repo)} SET consecutive_failures = $2, last_error = $3,
-              next_poll_at = now() + make_interval(secs => $4::double precision / 1000), updated_at = now()
-        WHERE mailbox_id = $1`,
-      [id, failures, error.slice(0, 2000), backoff(failures)],
+  /**
+   * One more failed poll, in one statement (two replicas never count the same failure once).
+   * The `disableAfter`-th failure in a row disables the mailbox with the error as its reason
+   * (0: never); `disabledNow` is true only for the poll that disabled it.
+   */
+  async recordFailure(id: string, error: string, backoff: (failures: number) => number, disableAfter = 0): Promise<{ failures: number; disabledNow: boolean }> {
+    const failures = ((await this.repo.findOneBy({ mailboxId: id }))?.consecutiveFailures ?? 0) + 1;
+    const disable = 'old.disabled_at IS NULL AND $4 > 0 AND old.consecutive_failures + 1 >= $4';
+    const rows = updatedRows<{ consecutive_failures: number; disabled_now: boolean }>(await this.repo.query(
+      `UPDATE ${table(this.repo)} s SET consecutive_failures = old.consecutive_failures + 1, last_error = $2, last_failure_at = now(),
+              next_poll_at = now() + make_interval(secs => $3::double precision / 1000),
+              disabled_reason = CASE WHEN ${disable} THEN $2 ELSE old.disabled_reason END,
+              disabled_at = CASE WHEN ${disable} THEN now() ELSE old.disabled_at END,
+              updated_at = now()
+         FROM (SELECT mailbox_id, consecutive_failures, disabled_at, disabled_reason FROM ${table(this.repo)} WHERE mailbox_id = $1 FOR UPDATE) old
+        WHERE s.mailbox_id = old.mailbox_id
+        RETURNING s.consecutive_failures, (${disable}) AS disabled_now`,
+      [id, error.slice(0, 2000), backoff(failures), disableAfter],
+    ));
+    return { failures: rows[0]?.consecutive_failures ?? failures, disabledNow: !!rows[0]?.disabled_now };
+  }
+
+  /**
+   * Lifts a mailbox's disablement: failures forgiven, due at once. The cursor is left as it is,
+   * so the next poll resumes where the last good one stopped. False when there is no such row.
+   */
+  async enable(id: string): Promise<{ found: boolean; wasDisabled: boolean }> {
+    const rows = updatedRows<{ was_disabled: boolean }>(await this.repo.query(
+      `UPDATE ${table(this.repo)} s SET disabled_at = NULL, disabled_reason = NULL, consecutive_failures = 0,
+              next_poll_at = now(), updated_at = now()
+         FROM (SELECT mailbox_id, disabled_at IS NOT NULL AS was_disabled FROM ${table(this.repo)} WHERE mailbox_id = $1 FOR UPDATE) old
+        WHERE s.mailbox_id = old.mailbox_id
+        RETURNING old.was_disabled`,
+      [id],
+    ));
+    return { found: rows.length > 0, wasDisabled: !!rows[0]?.was_disabled };
+  }
+
+  /** The disabled mailboxes among those this replica holds the lease of (no poll, no IDLE for them). */
+  async disabledOf(owner: string): Promise<string[]> {
+    const rows: { mailbox_id: string }[] = await this.repo.query(
+      `SELECT mailbox_id FROM ${table(this.repo)} WHERE owner = $1 AND lease_until > now() AND disabled_at IS NOT NULL`,
+      [owner],
     );
-    return failures;
+    return rows.map((r) => r.mailbox_id);
+  }
+
+  /** Rows of many mailboxes at once (the health view). */
+  async getMany(ids: string[]): Promise<Map<string, MailboxStateEntity>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.repo.createQueryBuilder('s').where('s.mailbox_id = ANY(:ids)', { ids }).getMany();
+    return new Map(rows.map((r) => [r.mailboxId, r]));
+  }
+
+  /**
+   * Per mailbox, received messages not yet done with: never acknowledged by JetStream (the
+   * outbox) and published but still without the CRM's verdict. One query for every mailbox.
+   */
+  async backlogs(ids: string[], receivedTable: string): Promise<Map<string, { unpublished: number; awaitingVerdict: number }>> {
+    if (ids.length === 0) return new Map();
+    const rows: { mailbox_id: string; unpublished: number; awaiting: number }[] = await this.repo.query(
+      `SELECT mailbox_id,
+              count(*) FILTER (WHERE published_at IS NULL)::int AS unpublished,
+              count(*) FILTER (WHERE published_at IS NOT NULL)::int AS awaiting
+         FROM ${receivedTable}
+        WHERE mailbox_id = ANY($1::varchar[]) AND state = 'published'
+        GROUP BY mailbox_id`,
+      [ids],
+    );
+    return new Map(rows.map((r) => [r.mailbox_id, { unpublished: r.unpublished, awaitingVerdict: r.awaiting }]));
   }
 
   async get(id: string): Promise<MailboxStateEntity | undefined> {
     return (await this.repo.findOneBy({ mailboxId: id })) ?? undefined;
   }
+}
+
+/** TypeORM answers an UPDATE … RETURNING on PostgreSQL with `[rows, rowCount]`. */
+function updatedRows<T>(result: unknown): T[] {
+  return (Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result) as T[];
 }
 
 export { table as qualifiedTable };

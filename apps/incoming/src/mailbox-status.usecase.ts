@@ -18,13 +18,14 @@ export class MailboxStatusUseCase {
     const iso = (d: Date | null | undefined) => (d ? d.toISOString() : undefined);
     return {
       mailboxId: req.mailboxId,
-      active: !!served,
+      // Disabled after repeated failures: published, but not polled until re-enabled.
+      active: !!served && !state?.disabledAt,
       configVersion: served?.configVersion,
       lastPollAt: iso(state?.lastPollAt),
       lastSuccessAt: iso(state?.lastSuccessAt),
       nextPollAt: served ? iso(state?.nextPollAt) : undefined,
       consecutiveFailures: state?.consecutiveFailures ?? 0,
-      lastError: state?.lastError ?? undefined,
+      lastError: state?.disabledAt ? `disabled since ${state.disabledAt.toISOString()}: ${state.disabledReason ?? state.lastError}` : state?.lastError ?? undefined,
       messages,
     };
   }

@@ -64,8 +64,16 @@ export class PollMailboxUseCase {
       const message = serverMessage(err);
       this.metrics?.observePoll(id, started, message);
       const interval = served.mailbox.pollIntervalSeconds * 1000;
-      const failures = await this.states.recordFailure(id, message, (n) => Math.max(interval, backoffDelay(this.settings.failureBackoff, n)));
-      this.log.warn(`mailbox ${id}: poll failed (${failures} in a row): ${message}`);
+      const { failures, disabledNow } = await this.states.recordFailure(
+        id, message, (n) => Math.max(interval, backoffDelay(this.settings.failureBackoff, n)), this.settings.disableAfterFailures,
+      );
+      if (disabledNow) {
+        // The original's server-side sync rule: after so many failures in a row, stop until an operator re-enables it.
+        this.log.error(`mailbox ${id} (${served.mailbox.address}) disabled after ${failures} failed polls in a row: ${message}; ` +
+          'test it and enable it again (POST /api/v1/mailboxes/{id}/enable)');
+      } else {
+        this.log.warn(`mailbox ${id}: poll failed (${failures} in a row): ${message}`);
+      }
       return undefined;
     }
   }

@@ -30,6 +30,8 @@ export class PollScheduler implements OnApplicationBootstrap, BeforeApplicationS
   private readonly woken = new Set<string>();
   /** Mailboxes whose last poll failed: no IDLE for them (a wrong password is not retried every second). */
   private readonly failing = new Set<string>();
+  /** Disabled after repeated failures (read every tick): neither polled nor watched until re-enabled. */
+  private disabled = new Set<string>();
   /** Due at the last tick but not started (no free slot): started as slots free up, before the next tick. */
   private readonly queued = new Set<string>();
   private timer?: NodeJS.Timeout;
@@ -69,7 +71,8 @@ export class PollScheduler implements OnApplicationBootstrap, BeforeApplicationS
       await this.served.syncState();
       await this.maintainLeases();
       if (this.stopping) return;
-      const healthy = this.leases.ids().filter((id) => !this.failing.has(id));
+      this.disabled = new Set(await this.states.disabledOf(this.leases.replicaId));
+      const healthy = this.leases.ids().filter((id) => !this.failing.has(id) && !this.disabled.has(id));
       this.watchers.sync(healthy.flatMap((id) => this.served.get(id) ?? []), (id) => this.wake(id));
       for (const id of [...this.woken]) {
         if (!this.leases.owns(id) || this.start(id, 'idle')) this.woken.delete(id);
@@ -117,7 +120,7 @@ export class PollScheduler implements OnApplicationBootstrap, BeforeApplicationS
 
   /** Starts a poll unless one runs or no slot is free; synchronous, so two callers never start the same mailbox twice. */
   private start(id: string, trigger: PollTrigger): boolean {
-    if (this.stopping || this.running.has(id) || !this.leases.owns(id)) return false;
+    if (this.stopping || this.running.has(id) || !this.leases.owns(id) || this.disabled.has(id)) return false;
     const served = this.served.get(id);
     if (!served) return false;
     const key = serverKey(served.endpoint);
@@ -158,7 +161,11 @@ export class PollScheduler implements OnApplicationBootstrap, BeforeApplicationS
       if (this.settings.pollSpanRetentionMinutes > 0) span = await this.spans.begin(id, this.settings.replicaId, trigger);
       const result = await this.pollMailbox.execute(served, state, signal);
       outcome = signal.aborted ? 'aborted' : result ? 'success' : 'failure';
-      if (outcome === 'failure') this.failing.add(id);
+      if (outcome === 'failure') {
+        this.failing.add(id);
+        // Disabled by this very poll: stop IDLE and polls now rather than at the next tick.
+        if ((await this.states.get(id))?.disabledAt) this.disabled.add(id);
+      }
       else if (outcome === 'success') this.failing.delete(id);
     } catch (err) {
       this.log.warn(`mailbox ${id}: poll could not run: ${errorMessage(err)}`);

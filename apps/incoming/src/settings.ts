@@ -23,7 +23,8 @@
  * | COMMAND_TIMEOUT_MS              | 60000      | timeout of any one IMAP/POP3 command                            |
  * | REPUBLISH_AFTER_SECONDS         | 300        | a received message without verdict this long is republished    |
  * | FAILURE_BACKOFF_INITIAL_SECONDS | 30         | wait after a failed poll (doubles per consecutive failure)      |
- * | FAILURE_BACKOFF_MAX_SECONDS     | 1800       | longest wait between polls of a failing mailbox                 |
+ * | FAILURE_BACKOFF_MAX_SECONDS     | 300        | longest wait between polls of a failing mailbox (the original's 5 minutes) |
+ * | MAILBOX_DISABLE_AFTER_FAILURES  | 10         | failed polls in a row that disable a mailbox until an operator re-enables it; 0: never |
  * | VERDICT_MAX_ATTEMPTS            | 5          | a verdict that keeps failing is quarantined after this many     |
  * | POLL_LOOP_STALL_SECONDS         | 60         | readiness fails when the poll loop has not ticked for this long |
  */
@@ -53,7 +54,9 @@ export const incomingEnv = secretsEnv.extend({
   COMMAND_TIMEOUT_MS: intFromEnv(60_000),
   REPUBLISH_AFTER_SECONDS: intFromEnv(300),
   FAILURE_BACKOFF_INITIAL_SECONDS: intFromEnv(30),
-  FAILURE_BACKOFF_MAX_SECONDS: intFromEnv(1800),
+  // The original's server-side sync retried a failing mailbox 5 minutes apart, 10 times, then disabled it.
+  FAILURE_BACKOFF_MAX_SECONDS: intFromEnv(300),
+  MAILBOX_DISABLE_AFTER_FAILURES: countFromEnv(10),
   VERDICT_MAX_ATTEMPTS: intFromEnv(5),
   POLL_LOOP_STALL_SECONDS: intFromEnv(60),
 });
@@ -73,6 +76,8 @@ export interface IncomingSettings {
   commandTimeoutMs: number;
   republishAfterSeconds: number;
   failureBackoff: { initialMs: number; maxMs: number; factor: number };
+  /** Consecutive failed polls that disable a mailbox (0: never). */
+  disableAfterFailures: number;
   verdictMaxAttempts: number;
   pollLoopStallMs: number;
 }
@@ -101,6 +106,7 @@ export function incomingSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): I
     commandTimeoutMs: e.COMMAND_TIMEOUT_MS,
     republishAfterSeconds: e.REPUBLISH_AFTER_SECONDS,
     failureBackoff: { initialMs: e.FAILURE_BACKOFF_INITIAL_SECONDS * 1000, maxMs: e.FAILURE_BACKOFF_MAX_SECONDS * 1000, factor: 2 },
+    disableAfterFailures: e.MAILBOX_DISABLE_AFTER_FAILURES,
     verdictMaxAttempts: e.VERDICT_MAX_ATTEMPTS,
     pollLoopStallMs: e.POLL_LOOP_STALL_SECONDS * 1000,
   };

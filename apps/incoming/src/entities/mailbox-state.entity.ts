@@ -42,6 +42,21 @@ export class MailboxStateEntity {
   @Column({ name: 'last_error', type: 'text', nullable: true })
   lastError!: string | null;
 
+  /** When the last poll failed (kept after a success): the "failing within the last hour" alert counts it. */
+  @Column({ name: 'last_failure_at', type: 'timestamptz', nullable: true })
+  lastFailureAt!: Date | null;
+
+  /**
+   * Set after MAILBOX_DISABLE_AFTER_FAILURES failed polls in a row (the original's server-side
+   * sync rule): no polls, no IDLE, until an operator re-enables it (test access first).
+   */
+  @Column({ name: 'disabled_at', type: 'timestamptz', nullable: true })
+  disabledAt!: Date | null;
+
+  /** The error of the poll that disabled the mailbox. */
+  @Column({ name: 'disabled_reason', type: 'text', nullable: true })
+  disabledReason!: string | null;
+
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
   updatedAt!: Date;
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DIRECTIONS, INCOMING_PROTOCOLS, EMAIL_STATUSES, PARTY_ROLES, REASON_CODES, RECORD_TYPES, VERDICT_OUTCOMES } from '@mailrouter/domain';
-import { CrmConnectionV1, MailEndpointV1, TestResultV1 } from './common';
+import { CrmConnectionV1, MailboxRefV1, MailEndpointV1, TestResultV1 } from './common';
 
 export const TestAccessRequestV1 = z.object({
   mailboxAddress: z.string(),
@@ -257,3 +257,153 @@ export const BackfillReplyV1 = z.object({
   message: z.string(),
 });
 export type BackfillReplyV1 = z.infer<typeof BackfillReplyV1>;
+
+/** The CRM record a quarantined message is attached to by hand (built-in CRM ids are UUIDs). */
+export const AttachRegardingV1 = z.object({
+  type: z.enum(RECORD_TYPES),
+  id: z.string().min(1).max(200),
+});
+export type AttachRegardingV1 = z.infer<typeof AttachRegardingV1>;
+
+/**
+ * Attach by hand (config → incoming): an administrator decided where a quarantined message
+ * belongs. incoming asks crm-sync (`crmAttach`) to deliver the stored message as an email
+ * activity regarding `regarding`, owned by the mailbox's user or queue (or `ownerId`), then
+ * settles the quarantined row as tracked. Idempotent: attaching again answers the same activity.
+ */
+export const QuarantineAttachRequestV1 = z.object({
+  receivedId: z.string(),
+  regarding: AttachRegardingV1,
+  /** A CRM user or queue id; absent: the mailbox's owner. */
+  ownerId: z.string().min(1).max(200).optional(),
+  /** Who attached it (config's principal name), for the trail and the trace. */
+  principal: z.string().min(1).max(200),
+});
+export type QuarantineAttachRequestV1 = z.infer<typeof QuarantineAttachRequestV1>;
+
+/**
+ * attached (existed: the activity was there already); record-not-found / owner-not-found: the
+ * named CRM record is unknown; not-supported: the deployment's CRM cannot attach to a chosen
+ * record through the router; the rest as QuarantineActionReplyV1.
+ */
+export const ATTACH_STATUSES = [
+  'attached', 'not-found', 'not-quarantined', 'not-reprocessable', 'record-not-found', 'owner-not-found', 'not-supported', 'unparseable',
+] as const;
+export const QuarantineAttachReplyV1 = z.object({
+  receivedId: z.string(),
+  status: z.enum(ATTACH_STATUSES),
+  activityId: z.string().optional(),
+  existed: z.boolean().optional(),
+  regarding: AttachRegardingV1.optional(),
+  owner: z.object({ type: z.enum(RECORD_TYPES), id: z.string() }).optional(),
+  message: z.string(),
+});
+export type QuarantineAttachReplyV1 = z.infer<typeof QuarantineAttachReplyV1>;
+
+/**
+ * incoming → crm-sync: deliver a stored received message as an email activity regarding a
+ * chosen record, without the tracking decision (an administrator made it). The raw message is
+ * read from the raw-mail store by `rawKey`, as for mail.received.
+ */
+export const CrmAttachRequestV1 = z.object({
+  receivedId: z.string(),
+  mailbox: MailboxRefV1,
+  deploymentId: z.string().optional(),
+  rawKey: z.string(),
+  regarding: AttachRegardingV1,
+  ownerId: z.string().optional(),
+  principal: z.string(),
+});
+export type CrmAttachRequestV1 = z.infer<typeof CrmAttachRequestV1>;
+
+export const CrmAttachReplyV1 = z.object({
+  status: z.enum(['attached', 'record-not-found', 'owner-not-found', 'not-supported', 'unparseable']),
+  activityId: z.string().optional(),
+  existed: z.boolean().optional(),
+  owner: z.object({ type: z.enum(RECORD_TYPES), id: z.string() }).optional(),
+  /** The sentence recorded in the trail ("attached by hand by … to contact …"). */
+  reasonText: z.string().optional(),
+  message: z.string(),
+});
+export type CrmAttachReplyV1 = z.infer<typeof CrmAttachReplyV1>;
+
+/**
+ * Mailbox health (config → incoming, one request for every mailbox): the state of each mailbox
+ * incoming serves — polls, failures, disablement (MAILBOX_DISABLE_AFTER_FAILURES) and backlog.
+ */
+export const MailboxHealthRequestV1 = z.object({
+  /** Only these mailboxes (default: every mailbox of the published configuration incoming serves). */
+  mailboxIds: z.array(z.string()).max(5000).optional(),
+});
+export type MailboxHealthRequestV1 = z.infer<typeof MailboxHealthRequestV1>;
+
+/**
+ * ok: the last poll succeeded (or none failed yet); failing: the last poll failed, the next comes
+ * at the usual interval; backoff: polls failed in a row and the next is postponed by the failure
+ * backoff; disabled: stopped after too many failures until re-enabled.
+ */
+export const MAILBOX_HEALTH_STATES = ['ok', 'failing', 'backoff', 'disabled'] as const;
+export const MailboxHealthV1 = z.object({
+  mailboxId: z.string(),
+  address: z.string(),
+  deploymentId: z.string(),
+  /** The incoming profile of the published endpoint. */
+  profileId: z.string().optional(),
+  configVersion: z.number().int(),
+  state: z.enum(MAILBOX_HEALTH_STATES),
+  pollIntervalSeconds: z.number().int(),
+  lastPollAt: z.string().optional(),
+  nextPollAt: z.string().optional(),
+  lastSuccessAt: z.string().optional(),
+  lastFailureAt: z.string().optional(),
+  consecutiveFailures: z.number().int(),
+  lastError: z.string().optional(),
+  disabledAt: z.string().optional(),
+  disabledReason: z.string().optional(),
+  backlog: z.object({
+    /** Published, the CRM's verdict not in yet. */
+    awaitingVerdict: z.number().int(),
+    /** Stored but never acknowledged by JetStream (the outbox, published again at the next poll). */
+    unpublished: z.number().int(),
+  }),
+});
+export type MailboxHealthV1 = z.infer<typeof MailboxHealthV1>;
+
+export const MailboxHealthReplyV1 = z.object({
+  /** The published configuration version incoming runs (absent before the first publish). */
+  configVersion: z.number().int().optional(),
+  /** MAILBOX_DISABLE_AFTER_FAILURES of the answering replica (0: never). */
+  disableAfterFailures: z.number().int(),
+  mailboxes: z.array(MailboxHealthV1),
+});
+export type MailboxHealthReplyV1 = z.infer<typeof MailboxHealthReplyV1>;
+
+/**
+ * Re-enable a mailbox disabled after repeated failures (config → incoming, after config's test
+ * access succeeded): failures forgiven, polled at once, from its cursor.
+ */
+export const MailboxEnableRequestV1 = z.object({ mailboxId: z.string() });
+export type MailboxEnableRequestV1 = z.infer<typeof MailboxEnableRequestV1>;
+
+/** enabled: it was disabled and is polled now; not-disabled: nothing to lift (failures forgiven all the same); not-served: not in the published configuration. */
+export const MAILBOX_ENABLE_STATUSES = ['enabled', 'not-disabled', 'not-served'] as const;
+export const MailboxEnableReplyV1 = z.object({
+  mailboxId: z.string(),
+  status: z.enum(MAILBOX_ENABLE_STATUSES),
+  message: z.string(),
+});
+export type MailboxEnableReplyV1 = z.infer<typeof MailboxEnableReplyV1>;
+
+/**
+ * Heartbeat (core NATS, fire-and-forget, not request-reply): every replica of every service
+ * says it is alive every HEARTBEAT_INTERVAL_MS; config's health view lists the replicas seen
+ * within HEARTBEAT_TTL_MS.
+ */
+export const HeartbeatV1 = z.object({
+  app: z.string(),
+  /** Unique per process: host:pid:random. */
+  instance: z.string(),
+  host: z.string(),
+  startedAt: z.string(),
+});
+export type HeartbeatV1 = z.infer<typeof HeartbeatV1>;

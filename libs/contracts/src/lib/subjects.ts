@@ -1,9 +1,10 @@
 import type { ZodType } from 'zod';
 import { MailReceivedV1, MailVerdictV1, SendCommandV1, SendResultV1 } from './events';
 import {
-  BackfillReplyV1, BackfillRequestV1, QuarantineActionReplyV1, QuarantineActionRequestV1, QuarantineListReplyV1, QuarantineListRequestV1,
+  BackfillReplyV1, BackfillRequestV1, CrmAttachReplyV1, CrmAttachRequestV1, QuarantineAttachReplyV1, QuarantineAttachRequestV1,
+  QuarantineActionReplyV1, QuarantineActionRequestV1, QuarantineListReplyV1, QuarantineListRequestV1,
   CrmTraceReplyV1, IncomingTraceReplyV1, LoadDataReplyV1, LoadDataRequestV1, MailboxStatusReplyV1, MailboxStatusRequestV1,
-  RuleDeployReplyV1, RuleDeployRequestV1,
+  RuleDeployReplyV1, RuleDeployRequestV1, HeartbeatV1, MailboxEnableReplyV1, MailboxEnableRequestV1, MailboxHealthReplyV1, MailboxHealthRequestV1,
   TestAccessReplyV1, TestAccessRequestV1, TraceRequestV1,
 } from './rpc';
 
@@ -61,7 +62,21 @@ export const RPCS = {
   incomingQuarantineAction: { subject: 'rpc.incoming.quarantine-action.v1', request: QuarantineActionRequestV1, reply: QuarantineActionReplyV1 },
   /** config → incoming: take a mailbox's messages since a date at its next poll. */
   incomingBackfill: { subject: 'rpc.incoming.backfill.v1', request: BackfillRequestV1, reply: BackfillReplyV1 },
+  /** config → incoming: attach one quarantined message by hand to a chosen CRM record. */
+  incomingQuarantineAttach: { subject: 'rpc.incoming.quarantine-attach.v1', request: QuarantineAttachRequestV1, reply: QuarantineAttachReplyV1 },
+  /** incoming → crm-sync: deliver a stored message as an activity regarding a chosen record, without the tracking decision. */
+  crmAttach: { subject: 'rpc.crm.attach.v1', request: CrmAttachRequestV1, reply: CrmAttachReplyV1 },
+  /** config → incoming: every served mailbox's poll state, failures, disablement and backlog, in one answer. */
+  incomingMailboxHealth: { subject: 'rpc.incoming.mailbox-health.v1', request: MailboxHealthRequestV1, reply: MailboxHealthReplyV1 },
+  /** config → incoming: lift a mailbox's disablement (after a successful test access) and poll it at once. */
+  incomingMailboxEnable: { subject: 'rpc.incoming.mailbox-enable.v1', request: MailboxEnableRequestV1, reply: MailboxEnableReplyV1 },
 } as const;
+
+/** Core NATS (no JetStream): every replica's heartbeat, `mr.heartbeat.v1`. Changing it needs a migration plan. */
+export const HEARTBEAT = { subject: 'heartbeat.v1', schema: HeartbeatV1 } as const;
+/** How often a replica says it is alive, and how long config keeps one it has not heard from. */
+export const HEARTBEAT_INTERVAL_MS = 10_000;
+export const HEARTBEAT_TTL_MS = 30_000;
 
 export type RpcName = keyof typeof RPCS;
 export type RpcRequest<R extends RpcName> = (typeof RPCS)[R]['request'] extends ZodType<infer T> ? T : never;

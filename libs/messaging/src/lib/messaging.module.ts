@@ -8,6 +8,7 @@ import { EventConsumers } from './event-consumer';
 import { RawMailStore } from './raw-mail-store';
 import { ConfigStore } from './config-store';
 import { RpcClient } from './rpc';
+import { heartbeatProvider } from './heartbeat';
 
 @Injectable()
 class NatsLifecycle implements OnApplicationShutdown {
@@ -45,6 +46,7 @@ export class MessagingModule {
         ConfigStore,
         RpcClient,
         NatsLifecycle,
+        heartbeatProvider(appName),
       ],
       exports: [MESSAGING_SETTINGS, NATS_CONNECTION, EventPublisher, EventConsumers, RawMailStore, ConfigStore, RpcClient],
     };

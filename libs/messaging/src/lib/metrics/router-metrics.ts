@@ -36,6 +36,9 @@ export class RouterMetrics implements MessagingObserver {
   readonly pollDuration: Histogram<'result'>;
   readonly mailboxPollErrors: Counter<'mailbox'>;
   readonly dbPool: Gauge<'state'>;
+  /** incoming: mailboxes disabled after repeated failures, of those this replica serves (sum over replicas). */
+  readonly mailboxesDisabled: Gauge;
+  private disabledSource?: () => Promise<number>;
 
   private readonly durables = new Map<string, { stream: string; durable: string }>();
   private poolSource: () => PoolCounts | undefined = () => undefined;
@@ -95,6 +98,19 @@ export class RouterMetrics implements MessagingObserver {
         for (const state of ['total', 'idle', 'waiting', 'max'] as const) this.set({ state }, counts[state]);
       },
     });
+    this.mailboxesDisabled = new Gauge({
+      name: 'mailrouter_mailboxes_disabled',
+      help: 'Mailboxes disabled after MAILBOX_DISABLE_AFTER_FAILURES failed polls in a row, of those this replica serves (sum over replicas)',
+      registers,
+      async collect() {
+        this.set(self.disabledSource ? await self.disabledSource() : 0);
+      },
+    });
+  }
+
+  /** Where the disabled-mailbox count comes from (incoming sets it; other apps export 0). */
+  watchDisabledMailboxes(source: () => Promise<number>): void {
+    this.disabledSource = source;
   }
 
   /** Where the DB pool counts come from (set by the metrics module when the app has a database). */
