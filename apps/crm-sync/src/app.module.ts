@@ -26,6 +26,9 @@ import { EmailsController } from './api/emails.controller';
 import { TrailUseCase } from './api/trail.usecase';
 import { TrailController } from './api/trail.controller';
 import { LoadDataNatsController } from './load-data.nats-controller';
+import { ManualAttachNatsController } from './manual-attach/manual-attach.nats-controller';
+import { ManualAttachRepository } from './manual-attach/manual-attach.repository';
+import { ManualAttachUseCase } from './manual-attach/manual-attach.usecase';
 import { CONNECTOR_PROVIDERS } from './connectors/connectors.providers';
 import { CrmTraceModule } from './trace/trace.module';
 
@@ -39,8 +42,10 @@ import { CrmTraceModule } from './trace/trace.module';
     CrmTraceModule,
   ],
   // RecordsController last: its /crm/v1/:kind routes must not shadow emails, received, quarantine.
-  controllers: [EmailsController, TrailController, RecordsController, LoadDataNatsController],
+  controllers: [EmailsController, TrailController, RecordsController, LoadDataNatsController, ManualAttachNatsController],
   providers: [
+    ManualAttachRepository,
+    ManualAttachUseCase,
     { provide: CRM_SETTINGS, useFactory: () => crmSettingsFromEnv() },
     {
       provide: APP_GUARD,

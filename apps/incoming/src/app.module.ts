@@ -5,7 +5,9 @@ import { dataSourceOptions, INCOMING_ENTITIES } from './data-source';
 import { InboundEventsRepository } from './inbound-events.repository';
 import { IdleWatchers } from './idle-watchers.service';
 import { IncomingNatsController } from './incoming.nats-controller';
+import { AttachUseCase } from './attach.usecase';
 import { BackfillRequestRepository } from './backfill-request.repository';
+import { QuarantineAttachNatsController } from './quarantine-attach.nats-controller';
 import { BackfillUseCase } from './backfill.usecase';
 import { DeployRulesUseCase } from './deploy-rules.usecase';
 import { MAILBOX_HEALTH_PROVIDERS } from './mailbox-health.providers';
@@ -40,7 +42,7 @@ import { IncomingTraceModule } from './trace/trace.module';
     HealthModule,
     IncomingTraceModule,
   ],
-  controllers: [IncomingNatsController, QuarantineNatsController],
+  controllers: [IncomingNatsController, QuarantineNatsController, QuarantineAttachNatsController],
   providers: [
     { provide: INCOMING_SETTINGS, useFactory: () => incomingSettingsFromEnv() },
     MailboxStateRepository,
@@ -51,6 +53,7 @@ import { IncomingTraceModule } from './trace/trace.module';
     DeployRulesUseCase,
     QuarantineActionsRepository,
     ReprocessUseCase,
+    AttachUseCase,
     BackfillRequestRepository,
     BackfillUseCase,
     MailboxLeaseRepository,

@@ -6,6 +6,9 @@ import { QuarantineAction, QuarantineActionEntity } from './entities/quarantine-
 import { ReceivedMessageEntity } from './entities/received-message.entity';
 import { qualifiedTable } from './mailbox-state.repository';
 
+/** The quarantine_action word for a message attached by hand to a chosen CRM record. */
+export const ATTACHED_ACTION: QuarantineAction = 'attached';
+
 /** How much of a stored message is read for its Message-ID and Subject. */
 const HEADER_BYTES = 64 * 1024;
 
@@ -95,6 +98,35 @@ export class QuarantineActionsRepository {
         WHERE received_id = $1`,
       [receivedId, words],
     );
+  }
+
+  /** Whether an administrator attached this message by hand already. */
+  async wasAttached(receivedId: string): Promise<boolean> {
+    const [row] = await this.actions.query(
+      `SELECT 1 FROM ${qualifiedTable(this.actions)} WHERE received_id = $1 AND action = $2 LIMIT 1`, [receivedId, ATTACHED_ACTION],
+    );
+    return !!row;
+  }
+
+  /**
+   * In one transaction: the action is recorded and the quarantined row becomes tracked with the
+   * activity and who attached it, awaiting settlement (state `verdict`), so that the mailbox's next
+   * poll settles it on the server as it does tracked mail (seen, moved or deleted). False when the
+   * row is no longer quarantined (attached, re-processed or discarded meanwhile).
+   */
+  async settleAttached(receivedId: string, activityId: string, words: string): Promise<boolean> {
+    return this.received.manager.transaction(async (m) => {
+      const [, affected] = await m.query(
+        `UPDATE ${qualifiedTable(this.received)} SET outcome = 'tracked', activity_id = $2, reason_text = $3, state = 'verdict',
+                verdict_at = now(), settled_at = NULL, settle_error = NULL, updated_at = now()
+          WHERE received_id = $1 AND outcome = 'quarantined'
+            AND NOT EXISTS (SELECT 1 FROM ${qualifiedTable(this.actions)} a WHERE a.received_id = $1)`,
+        [receivedId, activityId, words],
+      ) as [unknown, number];
+      if (!affected) return false;
+      await m.query(`INSERT INTO ${qualifiedTable(this.actions)} (received_id, action, new_received_id) VALUES ($1, $2, NULL)`, [receivedId, ATTACHED_ACTION]);
+      return true;
+    });
   }
 
   /** Message-ID and Subject from the stored raw message, when the store still holds it. */

@@ -1,6 +1,6 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
-export const QUARANTINE_ACTIONS = ['reprocessed', 'discarded'] as const;
+export const QUARANTINE_ACTIONS = ['reprocessed', 'discarded', 'attached'] as const;
 export type QuarantineAction = (typeof QUARANTINE_ACTIONS)[number];
 
 /**

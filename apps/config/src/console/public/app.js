@@ -17,6 +17,7 @@ import { RulesPage } from './pages/rules.js';
 import { PublishPage } from './pages/publish.js';
 import { HealthPage } from './pages/health.js';
 import { TracePage } from './pages/trace.js';
+import { QuarantinePage } from './pages/quarantine.js';
 import { AuditPage } from './pages/audit.js';
 import { UsersPage } from './pages/users.js';
 
@@ -28,6 +29,7 @@ const NAV = [
   ['publish', 'Publish'],
   ['health', 'Health'],
   ['trace', 'Trace'],
+  ['quarantine', 'Quarantine'],
   ['audit', 'Audit', 'audit.read'],
   ['users', 'Users', 'users.manage'],
 ];
@@ -50,6 +52,8 @@ function Page({ route }) {
       return html`<${HealthPage} params=${p} />`;
     case 'trace':
       return html`<${TracePage} params=${p} />`;
+    case 'quarantine':
+      return html`<${QuarantinePage} params=${p} />`;
     case 'audit':
       return can('audit.read') ? html`<${AuditPage} />` : html`<p>Your role cannot read the audit log.</p>`;
     case 'users':

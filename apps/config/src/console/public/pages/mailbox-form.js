@@ -4,6 +4,7 @@ import { del, get, patch, post } from '../lib/api.js';
 import { can } from '../lib/access.js';
 import { bodyOf, useForm } from '../lib/form.js';
 import { useLoad } from '../lib/load.js';
+import { BackfillPanel } from './quarantine.js';
 import { CheckField, ErrorBanner, FormFailure, PageHead, SecretField, SelectField, TestResult, TextField } from '../lib/ui.js';
 
 const FIELDS = ['deploymentId', 'kind', 'address', 'name', 'crmId', 'username', 'password', 'incomingProfileId', 'outgoingProfileId',
@@ -61,7 +62,9 @@ export function MailboxForm({ id, params }) {
     ${view && html`<div class="panel narrow"><dl class="kv">
       <dt>Incoming test</dt><dd><${TestResult} result=${view.test.incoming} /></dd>
       <dt>Outgoing test</dt><dd><${TestResult} result=${view.test.outgoing} /></dd>
+      <dt>Quarantine</dt><dd><a href=${`#/quarantine?mailboxId=${encodeURIComponent(view.id)}`}>this mailbox's quarantined mail</a></dd>
     </dl></div>`}
+    ${view && html`<${BackfillPanel} mailboxId=${view.id} />`}
     <form class="form" onSubmit=${save} novalidate>
       <${FormFailure} form=${form} what=${view ? 'Saving the mailbox' : 'Creating the mailbox'} />
       <fieldset><legend>Mailbox</legend>
