@@ -39,8 +39,8 @@ export class ImapMailboxSession implements MailboxSession {
   readonly protocol = 'imap' as const;
   cursor?: { uidValidity: number; highestUid: number };
 
-  /** Folders this session created or found (moveMany). */
-  private readonly folderReady = new Set<string>();
+  /** Folders this session created or found (moveMany): as configured → the server's path. */
+  private readonly folderReady = new Map<string, string>();
 
   private constructor(private readonly client: ImapFlow, private readonly opts: ResolvedSessionOptions) {}
 
@@ -120,22 +120,23 @@ export class ImapMailboxSession implements MailboxSession {
 
   /**
    * Marks the messages seen, then UID MOVE (or COPY + EXPUNGE where the server lacks MOVE) into
-   * `folder`, created first when missing. Seen first, so that a crash between the two leaves a
+   * `folder` (`/` separates levels), created first when missing. Seen first, so that a crash between the two leaves a
    * read message rather than an unread one found again.
    */
   async moveMany(msgs: MessageRef[], folder: string): Promise<void> {
     const uids = msgs.flatMap((m) => (m.uid !== undefined ? [m.uid] : []));
     if (uids.length === 0) return;
     await this.markSeenMany(msgs);
-    if (!this.folderReady.has(folder)) {
-      await this.cmd(`CREATE ${folder}`, this.client.mailboxCreate(folder)).catch((err: { serverResponseCode?: string; message?: string }) => {
-        // An existing folder is what we want.
-        if (err?.serverResponseCode === 'ALREADYEXISTS' || /exists/i.test(String(err?.message))) return undefined;
-        throw err;
-      });
-      this.folderReady.add(folder);
+    let path = this.folderReady.get(folder);
+    if (!path) {
+      // `Processed/CRM` is a hierarchy: imapflow joins the parts with the server's delimiter
+      // (Dovecot's maildir uses '.'), and answers with the real path whether or not it existed.
+      const parts = folder.split('/').map((p) => p.trim()).filter(Boolean);
+      const created = await this.cmd(`CREATE ${folder}`, this.client.mailboxCreate(parts.length > 1 ? parts : parts[0] ?? folder));
+      path = created.path;
+      this.folderReady.set(folder, path);
     }
-    await this.cmd(`UID MOVE ${folder}`, this.client.messageMove(uidSet(uids), folder, { uid: true }));
+    await this.cmd(`UID MOVE ${path}`, this.client.messageMove(uidSet(uids), path, { uid: true }));
   }
 
   async markSeen(msg: MessageRef): Promise<void> {

@@ -1,5 +1,5 @@
 
-import { buildMime, createMailUser, appendToInbox, listInbox, MailUser, TEST_DOVECOT } from '@mailrouter/testing';
+import { buildMime, createMailUser, appendToInbox, imapClient, listInbox, MailUser, TEST_DOVECOT } from '@mailrouter/testing';
 import type { ServerConnection } from '../endpoint';
 import { openMailboxSession, testIncomingAccess } from './open-session';
 import type { MailboxSession } from './mailbox-session';
@@ -82,6 +82,24 @@ describe('IMAP reader against the test Dovecot', () => {
     const inbox = await listInbox(user);
     expect(inbox.map((m) => m.uid)).toEqual([uids[0], uids[1], uids[3]]);
     expect(inbox.every((m) => m.flags.has('\\Seen'))).toBe(true);
+  });
+
+  it('moves settled messages to a processed folder, creating it once, marked seen', async () => {
+    const user = await createMailUser('imapmove');
+    const uids = [await appendToInbox(user, await mail(user, 'first')), await appendToInbox(user, await mail(user, 'second'))];
+    await appendToInbox(user, await mail(user, 'stays'));
+    // the first session creates the folder; the second finds it there
+    await withSession(connection('imap', user), (s) => s.moveMany!([{ uid: uids[0] }], 'Processed/CRM'));
+    await withSession(connection('imap', user), (s) => s.moveMany!([{ uid: uids[1] }], 'Processed/CRM'));
+    expect((await listInbox(user)).length).toBe(1);
+    const client = imapClient(user);
+    await client.connect();
+    try {
+      const status = await client.status('Processed.CRM', { messages: true, unseen: true }); // Dovecot maildir's delimiter
+      expect(status).toMatchObject({ messages: 2, unseen: 0 });
+    } finally {
+      await client.logout();
+    }
   });
 
   it('reports a message over the size cap as too large without fetching it', async () => {
