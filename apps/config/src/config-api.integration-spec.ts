@@ -67,6 +67,10 @@ describe('config API (HTTP, PostgreSQL, NATS)', () => {
         credentials: 'mailbox', hasPassword: true, pollIntervalSeconds: 60, maxConnections: 4, allowInvalidCertificates: false,
       });
       expect(created).not.toHaveProperty('password');
+      expect(created.warnings).toEqual([]);
+      const lax = await call('PATCH', `/api/v1/profiles/${created.id}`, { allowInvalidCertificates: true }, 200);
+      expect(lax.warnings).toEqual([expect.stringMatching(/^certificate verification is off/)]);
+      await call('PATCH', `/api/v1/profiles/${created.id}`, { allowInvalidCertificates: false }, 200);
       expect(await call('GET', `/api/v1/profiles/${created.id}`, undefined, 200)).toMatchObject({ id: created.id, port: 993 });
       const list = await api.call<Json[]>('GET', '/api/v1/profiles');
       expect(Array.isArray(list.body)).toBe(true);
@@ -74,6 +78,7 @@ describe('config API (HTTP, PostgreSQL, NATS)', () => {
 
       const patched = await call('PATCH', `/api/v1/profiles/${created.id}`, { security: 'none', pollIntervalSeconds: 5 }, 200);
       expect(patched).toMatchObject({ port: 143, security: 'none', pollIntervalSeconds: 5, hasPassword: true, host: 'imap.contoso.test' });
+      expect(patched.warnings).toEqual([expect.stringMatching(/^no TLS/)]);
       const cleared = await call('PATCH', `/api/v1/profiles/${created.id}`, { password: null }, 200);
       expect(cleared.hasPassword).toBe(false);
 

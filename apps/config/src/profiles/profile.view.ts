@@ -24,6 +24,7 @@ export function profileView(p: ProfileEntity) {
     ...(p.direction === 'incoming' && { pollIntervalSeconds: p.pollIntervalSeconds }),
     maxConnections: p.maxConnections,
     allowInvalidCertificates: p.allowInvalidCertificates,
+    warnings: securityWarnings(p),
     ...(p.protocol === 'ews' && { ews: ewsView(p) }),
     ...(p.protocol === 'graph' && { graph: graphView(p) }),
     ...(use.sendAccess && { sendAccess: p.sendAccess ?? 'send-as', sendingAccount: p.sendingAccount }),
@@ -34,6 +35,21 @@ export function profileView(p: ProfileEntity) {
   };
 }
 export type ProfileView = ReturnType<typeof profileView>;
+
+/**
+ * What weakens the connection's security, said where admins look (the profile, the console):
+ * certificate verification is on unless a profile turns it off, explicitly.
+ */
+export function securityWarnings(p: Pick<ProfileEntity, 'allowInvalidCertificates' | 'security' | 'authType' | 'protocol'>): string[] {
+  const warnings: string[] = [];
+  if (p.allowInvalidCertificates) {
+    warnings.push('certificate verification is off: anyone between the router and the server can pose as the server and read credentials and mail (test servers only)');
+  }
+  if (p.security === 'none' && p.authType !== 'none' && p.protocol !== 'graph') {
+    warnings.push('no TLS: the credentials and the mail cross the network in clear text');
+  }
+  return warnings;
+}
 
 function ewsView(p: ProfileEntity) {
   const ews = p.ews ?? { autodiscover: false };

@@ -57,7 +57,7 @@ export function ProfilesPage({ params }) {
               <td>${p.direction}</td>
               <td>${PROTOCOL_LABEL[p.protocol] ?? p.protocol}</td>
               <td class="mono">${serverOf(p)}</td>
-              <td>${p.security}${p.allowInvalidCertificates ? html`<span class="sub">any certificate</span>` : ''}</td>
+              <td>${p.security}${(p.warnings ?? []).map((w) => html`<span class="sub warning" title=${w}>⚠ ${w.split(':')[0]}</span>`)}</td>
               <td>${authOf(p)}</td>
               <td title=${p.updatedAt}>${when(p.updatedAt)}</td>
             </tr>`)}
