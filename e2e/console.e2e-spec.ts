@@ -185,7 +185,7 @@ describe('web console', () => {
     page.once('dialog', (d) => void d.accept());
     await page.locator('table.history tr[data-version="1"]').getByRole('button', { name: 'Roll back to this version' }).click();
     await page.getByText('Rolled back to version 1: published as version 3').waitFor();
-    expect(await page.locator('.current-version').textContent()).toBe('3');
+    await page.locator('.current-version', { hasText: /^3$/ }).waitFor(); // the history reloads after the banner
 
     // A mail to Alice is tracked; Trace finds it with its verdict.
     const messageId = `<console-${Date.now()}@contoso.test>`;

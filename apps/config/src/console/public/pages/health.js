@@ -40,7 +40,7 @@ export function HealthPage({ params }) {
     ${!list.loading && mailboxes.length === 0
       ? html`<${Empty} title="No mailboxes to watch yet">Create a deployment, Load Data and publish; then their status shows here.</${Empty}>`
       : html`<div class="table-wrap"><table class="health">
-          <thead><tr><th>Mailbox</th><th>Served</th><th>State</th><th>Last poll</th><th>Next poll</th><th>Last success</th><th>Failures</th><th>Last error</th><th>Backlog</th><th></th></tr></thead>
+          <thead><tr><th>Mailbox</th><th>Served</th><th>State</th><th>Polls</th><th>Failures</th><th>Last error</th><th>Backlog</th><th></th></tr></thead>
           <tbody>${mailboxes.map((m) => html`<${MailboxRow} key=${m.id} mailbox=${m} health=${byId.get(m.id)} loaded=${!!health.data} onChange=${refresh} />`)}</tbody>
         </table></div>`}
     ${health.data && html`<${Services} services=${health.data.services} />`}
@@ -55,22 +55,22 @@ const ALERT_TITLE = {
 };
 
 function MailboxRow({ mailbox: m, health: h, loaded, onChange }) {
-  if (!loaded) return html`<tr data-address=${m.address}><td>${m.address}</td><td colspan="9" class="muted">…</td></tr>`;
+  if (!loaded) return html`<tr data-address=${m.address}><td>${m.address}</td><td colspan="7" class="muted">…</td></tr>`;
   if (!h) {
     return html`<tr data-address=${m.address}><td>${m.address}<span class="sub">${m.kind}</span></td>
-      <td><${Badge} kind="warn">no</${Badge}><span class="sub">not published or disabled in the configuration</span></td><td colspan="8" class="muted">—</td></tr>`;
+      <td><${Badge} kind="warn">no</${Badge}><span class="sub">not published or disabled in the configuration</span></td><td colspan="6" class="muted">—</td></tr>`;
   }
   return html`<tr data-address=${m.address} data-state=${h.state}>
     <td>${m.address}<span class="sub">${m.kind}${h.profile ? ` · ${h.profile.name ?? h.profile.id}` : ''}</span></td>
     <td><${Badge} kind="ok">yes</${Badge}><span class="sub">version ${h.configVersion}</span></td>
     <td><${Badge} kind=${STATE_KIND[h.state]}>${h.state}</${Badge}>
       ${h.disabledAt && html`<span class="sub" title=${h.disabledAt}>since ${when(h.disabledAt)}</span>`}</td>
-    <td title=${h.lastPollAt}>${when(h.lastPollAt)}</td>
-    <td title=${h.nextPollAt}>${h.state === 'disabled' ? html`<span class="muted">not polled</span>` : when(h.nextPollAt)}</td>
-    <td title=${h.lastSuccessAt}>${when(h.lastSuccessAt)}</td>
+    <td><span title=${h.lastPollAt}>last ${when(h.lastPollAt)}</span>
+      <span class="sub" title=${h.nextPollAt}>${h.state === 'disabled' ? 'not polled' : `next ${when(h.nextPollAt)}`}</span>
+      <span class="sub" title=${h.lastSuccessAt}>last success ${when(h.lastSuccessAt)}</span></td>
     <td class="num">${h.consecutiveFailures ? html`<${Badge} kind="bad">${h.consecutiveFailures}</${Badge}>` : 0}</td>
     <td>${h.disabledReason ?? h.lastError ?? html`<span class="muted">—</span>`}</td>
-    <td class="counts">${h.backlog.awaitingVerdict} awaiting a verdict<span class="sub">${h.backlog.unpublished} not yet published</span></td>
+    <td class="counts" title="awaiting a verdict / not yet published">${h.backlog.awaitingVerdict} awaiting<span class="sub">${h.backlog.unpublished} unpublished</span></td>
     <td>${h.state === 'disabled' && can('mailboxes.enable') && html`<${EnableButton} mailbox=${m} onChange=${onChange} />`}</td>
   </tr>`;
 }
