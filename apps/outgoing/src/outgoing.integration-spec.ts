@@ -214,6 +214,15 @@ describe('outgoing service: send commands in, mail out over SMTP, results back',
     expect(offersTo.get('gone@example.org')).toBe(1);
   });
 
+  it('fails an email with an address that is not plain at once, naming it, without connecting: never rewritten into another mailbox', async () => {
+    await publish(command('email-trick', { to: [{ address: 'a@x.test, evil@y.test' }] }));
+    const result = await resultOf('email-trick');
+    expect(result).toMatchObject({ outcome: 'failed', deliveryAttempts: 0 });
+    expect(result.reason).toMatch(/^not sent: to\[0\] "a@x\.test, evil@y\.test" is not a plain address/);
+    expect(offersTo.get('evil@y.test')).toBeUndefined();
+    expect([...offersTo.keys()].some((k) => k.includes('evil'))).toBe(false);
+  });
+
   it('gives up on a server that keeps answering 4xx after SEND_MAX_ATTEMPTS, with the last reply', async () => {
     await publish(command('email-never', { to: [{ address: 'never@example.org' }] }));
     const result = await resultOf('email-never');

@@ -7,3 +7,4 @@ export * from './lib/service-process';
 export * from './lib/wait';
 export * from './lib/schema-drift';
 export * from './lib/tcp-proxy';
+export * from './lib/hostile-server';

@@ -5,7 +5,7 @@ import type { SendOutcome } from '@mailrouter/mail-adapters';
 import { RetryLaterError, TransientError } from '@mailrouter/platform';
 import { MailboxDirectoryRepository } from '../mailboxes/mailbox-directory.repository';
 import { OUTGOING_SETTINGS, type OutgoingSettings } from '../settings';
-import { composeMessage, messageIdOf } from './compose-message';
+import { addressProblems, composeMessage, messageIdOf } from './compose-message';
 import { MailTransportRepository } from './mail-transport.repository';
 import type { SendLogEntity } from './send-log.entity';
 import { SendLogRepository, type AttemptOutcome } from './send-log.repository';
@@ -66,6 +66,14 @@ export class SendEmailUseCase {
       if (existing && existing.state !== 'sending') return this.report(existing, cmd.deploymentId);
       if (delivery.deliveryCount < this.settings.maxAttempts && !lastDelivery) throw new TransientError(route.problem, backoffDelay(this.settings.retry, delivery.deliveryCount));
       const row = await this.sendLog.failUnattempted(cmd.emailId, messageIdOf(cmd), `not sent: ${route.problem}`);
+      return this.report(row, cmd.deploymentId);
+    }
+
+    // An address that is not a plain local@domain fails at once (never rewritten into another
+    // mailbox by the composer); a result already recorded is reported as it is.
+    const problems = addressProblems(cmd);
+    if (problems.length) {
+      const row = await this.sendLog.failUnattempted(cmd.emailId, messageIdOf(cmd), `not sent: ${problems.join('; ')}`);
       return this.report(row, cmd.deploymentId);
     }
 

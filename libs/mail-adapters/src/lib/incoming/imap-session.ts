@@ -5,8 +5,9 @@ import {
 } from './mailbox-session';
 
 const INBOX = 'INBOX';
+/** Longest response line (outside literals) accepted from the server. */
+const MAX_LINE_BYTES = 32 * 1024 * 1024;
 
-/** `1:3,7,9:10`: a UID set, ranges where the UIDs are consecutive. */
 /** How the router connects to an IMAP server: TLS mode, certificate check, login, timeouts. */
 export function imapClientOptions(conn: ServerConnection, opts: Pick<ResolvedSessionOptions, 'connectTimeoutMs'>) {
   return {
@@ -23,15 +24,34 @@ export function imapClientOptions(conn: ServerConnection, opts: Pick<ResolvedSes
   };
 }
 
+/** `1:3,7,9:10`: a UID set, ranges where the UIDs are consecutive. */
 export function uidSet(uids: number[]): string {
+  return uidSetChunks(uids, Infinity)[0] ?? '';
+}
+
+/**
+ * Commands stay short: servers refuse long command lines (Dovecot's imap_max_line_length is 64 KiB
+ * by default and it hangs up), and a big mailbox with gaps between its UIDs gives a long UID set.
+ */
+export const MAX_UID_SET_CHARS = 32_000;
+
+/** The UID set of `uids` split into sets of at most `maxChars` characters (a single range is never split). */
+export function uidSetChunks(uids: number[], maxChars = MAX_UID_SET_CHARS): string[] {
   const sorted = [...new Set(uids)].sort((a, b) => a - b);
-  const parts: string[] = [];
+  const chunks: string[] = [];
+  let current = '';
   for (let i = 0; i < sorted.length; i++) {
     const start = sorted[i];
     while (i + 1 < sorted.length && sorted[i + 1] === sorted[i] + 1) i++;
-    parts.push(start === sorted[i] ? String(start) : `${start}:${sorted[i]}`);
+    const part = start === sorted[i] ? String(start) : `${start}:${sorted[i]}`;
+    if (current && current.length + 1 + part.length > maxChars) {
+      chunks.push(current);
+      current = '';
+    }
+    current = current ? `${current},${part}` : part;
   }
-  return parts.join(',');
+  if (current) chunks.push(current);
+  return chunks;
 }
 
 /** IMAP (imapflow): INBOX selected read-write, everything addressed by UID. */
@@ -41,6 +61,8 @@ export class ImapMailboxSession implements MailboxSession {
 
   /** Folders this session created or found (moveMany): as configured → the server's path. */
   private readonly folderReady = new Map<string, string>();
+  /** Why the connection failed (a literal over the size cap, a malformed response...), if it did. */
+  private connectionError?: Error;
 
   private constructor(private readonly client: ImapFlow, private readonly opts: ResolvedSessionOptions) {}
 
@@ -49,10 +71,16 @@ export class ImapMailboxSession implements MailboxSession {
       ...imapClientOptions(conn, opts),
       socketTimeout: opts.commandTimeoutMs,
       maxLiteralSize: opts.maxMessageBytes + 64 * 1024,
+      // imapflow's default is 1 GiB: a server that never ends a line would be buffered that far.
+      // A SEARCH answer of a million UIDs is under 10 MB.
+      maxLineLength: MAX_LINE_BYTES,
     });
-    // Errors also surface on the pending command; the listener keeps them from crashing the process.
-    client.on('error', () => undefined);
     const session = new ImapMailboxSession(client, opts);
+    // Errors also surface on the pending command (as a bare "Connection not available"): the
+    // listener keeps them from crashing the process and keeps the cause for cmd() to report.
+    client.on('error', (err: Error) => {
+      session.connectionError = err;
+    });
     const drop = () => session.abort();
     await withTimeout('IMAP connect', opts.connectTimeoutMs, client.connect(), drop);
     const box = await withTimeout('IMAP SELECT INBOX', opts.commandTimeoutMs, client.mailboxOpen(INBOX), drop);
@@ -60,8 +88,21 @@ export class ImapMailboxSession implements MailboxSession {
     return session;
   }
 
-  private cmd<T>(what: string, work: Promise<T>): Promise<T> {
-    return withTimeout(`IMAP ${what}`, this.opts.commandTimeoutMs, work, () => this.abort());
+  private async cmd<T>(what: string, work: Promise<T>): Promise<T> {
+    try {
+      return await withTimeout(`IMAP ${what}`, this.opts.commandTimeoutMs, work, () => this.abort());
+    } catch (err) {
+      throw this.explained(what, err);
+    }
+  }
+
+  /** imapflow rejects with "Connection not available" once the connection is gone: say why it went. */
+  private explained(what: string, err: unknown): unknown {
+    const e = err as { code?: unknown; reason?: unknown; message?: unknown };
+    if (e?.code !== 'NoConnection') return err;
+    const cause = this.connectionError?.message ?? (typeof e.reason === 'string' && e.reason ? `server said BYE: ${e.reason}` : undefined);
+    if (!cause) return err;
+    return Object.assign(new Error(`IMAP ${what} failed: ${cause}`), { code: 'NoConnection', cause: err });
   }
 
   async list(filter: ListFilter): Promise<RemoteMessage[]> {
@@ -75,8 +116,10 @@ export class ImapMailboxSession implements MailboxSession {
     const uids = found.filter((uid) => !('afterUid' in filter) || uid > filter.afterUid).sort((a, b) => a - b);
     if (uids.length === 0) return [];
     const sizes = new Map<number, number>();
-    const fetched = await this.cmd('UID FETCH (RFC822.SIZE)', this.client.fetchAll(uids.join(','), { uid: true, size: true }, { uid: true }));
-    for (const m of fetched) sizes.set(m.uid, m.size ?? 0);
+    for (const set of uidSetChunks(uids)) {
+      const fetched = await this.cmd('UID FETCH (RFC822.SIZE)', this.client.fetchAll(set, { uid: true, size: true }, { uid: true }));
+      for (const m of fetched) sizes.set(m.uid, m.size ?? 0);
+    }
     return uids
       .filter((uid) => sizes.has(uid))
       .map((uid) => ({ key: imapKey(cursor.uidValidity, uid), uid, size: sizes.get(uid)! }));

@@ -10,6 +10,9 @@ interface Pop3Internals {
   command(...args: (string | number)[]): Promise<[string, Readable | null]>;
 }
 
+/** Largest UIDL or LIST answer read: ~300,000 messages at up to 70 UIDL characters each. */
+const MAX_LISTING_BYTES = 20 * 1024 * 1024;
+
 interface Pop3Entry {
   number: number;
   size: number;
@@ -54,13 +57,33 @@ export class Pop3MailboxSession implements MailboxSession {
   }
 
   private async loadListing(): Promise<void> {
-    const uidl = (await this.cmd('UIDL', this.pop.UIDL())) as string[][];
-    const list = (await this.cmd('LIST', this.pop.LIST())) as string[][];
+    const uidl = await this.cmd('UIDL', this.listing('UIDL'));
+    const list = await this.cmd('LIST', this.listing('LIST'));
     const sizes = new Map(list.map(([n, size]) => [Number(n), Number(size)]));
     for (const [n, id] of uidl) {
       if (!id) continue;
       this.entries.set(id, { number: Number(n), size: sizes.get(Number(n)) ?? 0 });
     }
+  }
+
+  /**
+   * A multi-line UIDL/LIST answer as `[number, value]` rows, read with a size cap: a server that
+   * never sends the final "." would otherwise be buffered (and re-copied) until the timeout.
+   */
+  private async listing(command: 'UIDL' | 'LIST'): Promise<string[][]> {
+    const [, stream] = await (this.pop as unknown as Pop3Internals).command(command);
+    if (!stream) throw new Error(`POP3 ${command} returned no listing`);
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for await (const chunk of stream) {
+      total += (chunk as Buffer).length;
+      if (total > MAX_LISTING_BYTES) {
+        this.abort();
+        throw new Error(`POP3 ${command} response exceeds ${MAX_LISTING_BYTES} bytes without its final "." line`);
+      }
+      chunks.push(chunk as Buffer);
+    }
+    return Buffer.concat(chunks).toString('latin1').split('\r\n').filter(Boolean).map((line) => line.split(' '));
   }
 
   async list(_filter: ListFilter): Promise<RemoteMessage[]> {
