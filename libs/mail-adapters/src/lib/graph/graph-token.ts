@@ -5,7 +5,8 @@
  * a failure carries Entra ID's own words (AADSTS90002 …), like Autodiscover does for EWS.
  */
 import { createHash } from 'node:crypto';
-import { ConfidentialClientApplication, type Configuration, type INetworkModule, type NetworkRequestOptions, type NetworkResponse } from '@azure/msal-node';
+import { ConfidentialClientApplication, type Configuration } from '@azure/msal-node';
+import { LoopbackAwareNetwork, LOOPBACK_HOSTS } from '@mailrouter/platform';
 import { withTimeout } from '../incoming/mailbox-session';
 
 export const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
@@ -29,48 +30,6 @@ export class GraphTokenError extends Error {
   }
 }
 
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
-
-/**
- * msal only accepts https authorities. For an http authority on a loopback host (an emulator), msal
- * is given the https form of the URL and this module maps that origin back to http; with such an
- * authority nothing is sent anywhere else. Other authorities are fetched as they are.
- */
-class LoopbackAwareNetwork implements INetworkModule {
-  constructor(private readonly plainHttpOrigin: string | undefined, private readonly timeoutMs: number) {}
-
-  private target(url: string): string {
-    if (!this.plainHttpOrigin) return url;
-    const u = new URL(url);
-    if (u.origin === this.plainHttpOrigin.replace(/^http:/, 'https:')) return url.replace(/^https:/, 'http:');
-    throw new GraphTokenError(`refusing to call ${u.origin}: the authority is a loopback emulator (${this.plainHttpOrigin})`, 'config');
-  }
-
-  sendGetRequestAsync<T>(url: string, options?: NetworkRequestOptions): Promise<NetworkResponse<T>> {
-    return this.send<T>('GET', url, options);
-  }
-
-  sendPostRequestAsync<T>(url: string, options?: NetworkRequestOptions): Promise<NetworkResponse<T>> {
-    return this.send<T>('POST', url, options);
-  }
-
-  private async send<T>(method: string, url: string, options?: NetworkRequestOptions): Promise<NetworkResponse<T>> {
-    const res = await fetch(this.target(url), {
-      method, headers: options?.headers, body: method === 'POST' ? options?.body : undefined, signal: AbortSignal.timeout(this.timeoutMs),
-    });
-    const headers: Record<string, string> = {};
-    res.headers.forEach((v, k) => (headers[k] = v));
-    const text = await res.text();
-    let body: unknown;
-    try {
-      body = text ? JSON.parse(text) : {};
-    } catch {
-      body = { error: 'invalid_response', error_description: `HTTP ${res.status}: ${text.slice(0, 300)}` };
-    }
-    return { headers, body: body as T, status: res.status };
-  }
-}
-
 /** The authority as configured (default Entra ID's), and the https form msal is given. */
 export function resolveAuthority(c: Pick<GraphCredentials, 'tenantId' | 'authority'>): { url: string; msalUrl: string; plainHttpOrigin?: string } {
   const url = (c.authority ?? `${DEFAULT_AUTHORITY_HOST}/${c.tenantId}`).replace(/\/+$/, '');
@@ -81,7 +40,7 @@ export function resolveAuthority(c: Pick<GraphCredentials, 'tenantId' | 'authori
     throw new GraphTokenError(`the Graph authority "${url}" is not a URL`, 'config');
   }
   if (parsed.protocol === 'https:') return { url, msalUrl: url };
-  if (parsed.protocol !== 'http:' || !LOOPBACK.has(parsed.hostname)) {
+  if (parsed.protocol !== 'http:' || !LOOPBACK_HOSTS.has(parsed.hostname)) {
     throw new GraphTokenError(`the Graph authority ${parsed.origin} must use https (plain http only for a loopback emulator)`, 'config');
   }
   return { url, msalUrl: url.replace(/^http:/, 'https:'), plainHttpOrigin: parsed.origin };
@@ -140,7 +99,7 @@ export class GraphTokenProvider {
           ? { clientSecret }
           : { clientCertificate: { privateKey: certificate!.privateKey, ...(thumb && thumb.length === 64 ? { thumbprintSha256: thumb } : { thumbprint: thumb }) } }),
       },
-      system: { networkClient: new LoopbackAwareNetwork(authority.plainHttpOrigin, this.timeoutMs) },
+      system: { networkClient: new LoopbackAwareNetwork(authority.plainHttpOrigin, this.timeoutMs, (m) => new GraphTokenError(m, 'config')) },
     };
     return new ConfidentialClientApplication(config);
   }
