@@ -2,6 +2,7 @@ import { configApplyCommand, configExportCommand } from './commands/config.comma
 import { importLegacyCommand } from './commands/import-legacy.command';
 import { rulesCommand, statusCommand, testAccessCommand } from './commands/mailbox.commands';
 import { publishCommand, traceCommand } from './commands/publish-trace.commands';
+import { secretsRotateCommand, secretsStatusCommand } from './commands/secrets.commands';
 import { EXIT, exitCodeOf } from './support/cli-errors';
 import { CliIo, println } from './support/cli-io';
 import { Command, contextFor, flag, parseCommandArgs } from './support/command';
@@ -9,7 +10,7 @@ import { Command, contextFor, flag, parseCommandArgs } from './support/command';
 /** Every command; the first words of the name are what the user types. */
 export const COMMANDS: Command[] = [
   configExportCommand, configApplyCommand, importLegacyCommand, testAccessCommand, publishCommand, statusCommand, traceCommand,
-  rulesCommand('deploy'), rulesCommand('remove'),
+  rulesCommand('deploy'), rulesCommand('remove'), secretsRotateCommand, secretsStatusCommand,
 ];
 
 const GLOBAL_HELP = () =>

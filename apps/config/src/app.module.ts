@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { HealthModule, MessagingModule, MessagingSettings, MetricsModule, metricsSettingsFromEnv } from '@mailrouter/messaging';
 import { AUTH_CONTROLLERS, AUTH_PROVIDERS } from './auth/auth.providers';
 import { HEALTH_CONTROLLERS, HEALTH_PROVIDERS } from './health/health.providers';
+import { SECRETS_CONTROLLERS, SECRETS_PROVIDERS } from './secrets/secrets.providers';
 import { ConsoleModule } from './console/console.module';
 import { dataSourceOptions } from './data-source';
 import { CONFIG_ENTITIES } from './entities';
@@ -53,7 +54,7 @@ export class ConfigApiModule {
         HealthModule,
         ConsoleModule,
       ],
-      controllers: [ProfilesController, DeploymentsController, MailboxesController, PublishController, TraceController, TestAccessJobsController, QuarantineController, BackfillController, ...AUTH_CONTROLLERS, ...HEALTH_CONTROLLERS],
+      controllers: [ProfilesController, DeploymentsController, MailboxesController, PublishController, TraceController, TestAccessJobsController, QuarantineController, BackfillController, ...AUTH_CONTROLLERS, ...HEALTH_CONTROLLERS, ...SECRETS_CONTROLLERS],
       providers: [
         { provide: CONFIG_SETTINGS, useFactory: () => configSettingsFromEnv(env) },
         // Roles by rule over every route (auth/role.guard.ts) and the audit log of every change.
@@ -78,6 +79,7 @@ export class ConfigApiModule {
         PublishUseCase,
         TraceUseCase,
         ...HEALTH_PROVIDERS,
+        ...SECRETS_PROVIDERS,
       ],
     };
   }

@@ -9,7 +9,9 @@
  * | NATS_URL                          | nats://127.0.0.1:4222                          | NATS server(s), comma-separated |
  * | NATS_PREFIX                       | mr                                             | prefix of every subject, stream and bucket |
  * | ROUTER_API_TOKEN                  | (required, ≥16 characters)                     | `Authorization: Bearer …` token of every /api route |
- * | ROUTER_SECRET_KEY                 | (required, 32 bytes base64 or 64 hex digits)   | AES-256-GCM key sealing stored passwords |
+ * | ROUTER_SECRET_KEY                 | (required, 32 bytes base64 or 64 hex digits)   | the current AES-256-GCM key: seals stored passwords |
+ * | ROUTER_SECRET_KEY_ID              | (derived: 8 hex of SHA-256 over the key)       | the id sealed values carry (`kid`) |
+ * | ROUTER_SECRET_KEYS_PREVIOUS       | (none)                                         | older keys, comma-separated `id:key` or bare keys: decrypt only, until `secrets rotate` re-sealed their values |
  * | DEFAULT_POLL_INTERVAL_SECONDS     | 60                                             | poll interval of an incoming profile that names none |
  * | DEFAULT_MAX_CONNECTIONS           | 4                                              | maxConnections of a profile that names none |
  * | TEST_ACCESS_TIMEOUT_SECONDS       | 30                                             | how long test access waits for incoming / outgoing to answer |
@@ -25,7 +27,7 @@
  * | LOG_LEVEL                         | log                                            | error, warn, log, debug or verbose |
  */
 import { z } from 'zod';
-import { apiEnv, decodeSecretKey, intFromEnv, parseEnv, secretsEnv } from '@mailrouter/platform';
+import { apiEnv, intFromEnv, parseEnv, SecretKeyring, secretKeyringFromEnv, secretsEnv } from '@mailrouter/platform';
 
 const unsetIfEmpty = (v: unknown) => (v === '' ? undefined : v);
 
@@ -52,8 +54,8 @@ export const configEnv = z.object({
 
 export interface ConfigSettings {
   apiToken: string;
-  /** The decoded ROUTER_SECRET_KEY. Never log it. */
-  secretKey: Buffer;
+  /** ROUTER_SECRET_KEY (seals) and ROUTER_SECRET_KEYS_PREVIOUS (open only). Never log the keys. */
+  secretKey: SecretKeyring;
   defaultPollIntervalSeconds: number;
   defaultMaxConnections: number;
   testAccessTimeoutSeconds: number;
@@ -78,7 +80,7 @@ export function configSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): Con
   const parsed = parseEnv(configEnv, env);
   return {
     apiToken: parsed.ROUTER_API_TOKEN,
-    secretKey: decodeSecretKey(parsed.ROUTER_SECRET_KEY),
+    secretKey: secretKeyringFromEnv(parsed),
     defaultPollIntervalSeconds: parsed.DEFAULT_POLL_INTERVAL_SECONDS,
     defaultMaxConnections: parsed.DEFAULT_MAX_CONNECTIONS,
     testAccessTimeoutSeconds: parsed.TEST_ACCESS_TIMEOUT_SECONDS,

@@ -4,7 +4,9 @@
  *
  * | variable                        | default    | meaning                                                        |
  * | ------------------------------- | ---------- | -------------------------------------------------------------- |
- * | ROUTER_SECRET_KEY               | (required) | 32 bytes base64/hex: opens the sealed mailbox passwords         |
+ * | ROUTER_SECRET_KEY               | (required) | 32 bytes base64/hex: the current key; opens the sealed mailbox passwords and signs forward-rule tokens |
+ * | ROUTER_SECRET_KEY_ID            | (derived)  | the current key's id (default: 8 hex of SHA-256 over the key)  |
+ * | ROUTER_SECRET_KEYS_PREVIOUS     | (none)     | older keys, comma-separated `id:key` or bare keys: open what they sealed, during a rotation |
  * | POLL_TICK_MS                    | 1000       | how often the scheduler looks for mailboxes due for a poll      |
  * | POLL_LEASE_SECONDS              | 10         | a replica's claim on a mailbox it serves, renewed every tick (crash: taken over after it) |
  * | REPLICA_ID                      | host:pid:random | this replica's name in the lease and heartbeat rows (e.g. the pod name) |
@@ -31,7 +33,7 @@
 import { z } from 'zod';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { decodeSecretKey, intFromEnv, parseEnv, secretsEnv } from '@mailrouter/platform';
+import { intFromEnv, parseEnv, SecretKeyring, secretKeyringFromEnv, secretsEnv } from '@mailrouter/platform';
 
 const countFromEnv = (def: number) => z.coerce.number().int().min(0).default(def);
 
@@ -62,7 +64,8 @@ export const incomingEnv = secretsEnv.extend({
 });
 
 export interface IncomingSettings {
-  secretKey: Buffer;
+  /** ROUTER_SECRET_KEY (+ previous keys). Never log the keys. */
+  secretKey: SecretKeyring;
   pollTickMs: number;
   pollLeaseSeconds: number;
   replicaId: string;
@@ -87,7 +90,7 @@ export const INCOMING_SETTINGS = Symbol('INCOMING_SETTINGS');
 export function incomingSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): IncomingSettings {
   const e: z.infer<typeof incomingEnv> = parseEnv(incomingEnv, env);
   return {
-    secretKey: decodeSecretKey(e.ROUTER_SECRET_KEY),
+    secretKey: secretKeyringFromEnv(e),
     pollTickMs: e.POLL_TICK_MS,
     pollLeaseSeconds: e.POLL_LEASE_SECONDS,
     replicaId: e.REPLICA_ID ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,

@@ -13,7 +13,7 @@ describe('outgoing settings', () => {
       inFlightRecheckMs: 5_000,
       poolIdleMs: 60_000,
     });
-    expect(s.secretKey).toHaveLength(32);
+    expect(s.secretKey.current.key).toHaveLength(32);
   });
 
   it('refuses a bad variable, naming it', () => {

@@ -4,7 +4,9 @@
  *
  * | variable                    | default  | meaning |
  * | --------------------------- | -------- | ------- |
- * | ROUTER_SECRET_KEY           | required | 32 bytes (base64 or 64 hex digits): opens the sealed SMTP passwords of the published configuration |
+ * | ROUTER_SECRET_KEY           | required | 32 bytes (base64 or 64 hex digits): the current key; opens the sealed SMTP passwords of the published configuration |
+ * | ROUTER_SECRET_KEY_ID        | derived  | the current key's id (default: 8 hex of SHA-256 over the key) |
+ * | ROUTER_SECRET_KEYS_PREVIOUS | none     | older keys, comma-separated `id:key` or bare keys: open what they sealed, during a rotation |
  * | SEND_MAX_ATTEMPTS           | 5        | delivery attempts of one email before it is reported failed (transient failures, unknown mailbox) |
  * | SEND_RETRY_INITIAL_MS       | 30000    | delay before the second attempt after a transient failure |
  * | SEND_RETRY_MAX_MS           | 900000   | longest delay between attempts (15 min) |
@@ -16,7 +18,7 @@
  */
 import { z } from 'zod';
 import type { BackoffPolicy } from '@mailrouter/domain';
-import { decodeSecretKey, intFromEnv, parseEnv, secretsEnv } from '@mailrouter/platform';
+import { intFromEnv, parseEnv, SecretKeyring, secretKeyringFromEnv, secretsEnv } from '@mailrouter/platform';
 
 export const OUTGOING_SETTINGS = Symbol('OUTGOING_SETTINGS');
 
@@ -32,7 +34,8 @@ export const outgoingEnv = secretsEnv.extend({
 });
 
 export interface OutgoingSettings {
-  secretKey: Buffer;
+  /** ROUTER_SECRET_KEY (+ previous keys). Never log the keys. */
+  secretKey: SecretKeyring;
   maxAttempts: number;
   retry: BackoffPolicy;
   concurrency: number;
@@ -43,9 +46,9 @@ export interface OutgoingSettings {
 
 export function outgoingSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): OutgoingSettings {
   const e = parseEnv(outgoingEnv, env);
-  let secretKey: Buffer;
+  let secretKey: SecretKeyring;
   try {
-    secretKey = decodeSecretKey(e.ROUTER_SECRET_KEY);
+    secretKey = secretKeyringFromEnv(e);
   } catch (err) {
     throw new Error(`ROUTER_SECRET_KEY: ${(err as Error).message}`);
   }

@@ -4,9 +4,9 @@ import type { CrmConnectionV1, PublishedConfigV1, PublishedDeploymentV1 } from '
 import { DataverseConnectionSettings, DataverseConnector } from '@mailrouter/crm-dataverse';
 import type { CrmConnector } from '@mailrouter/domain';
 import { ConfigStore } from '@mailrouter/messaging';
-import { decodeSecretKey, openSecret, PermanentError } from '@mailrouter/platform';
+import { openSecret, PermanentError } from '@mailrouter/platform';
 import { BuiltinCrmConnector } from '../builtin-crm/builtin-crm.connector';
-import { CONNECTOR_SETTINGS, ConnectorSettings } from './connectors.settings';
+import { CONNECTOR_SETTINGS, connectorKeyring, ConnectorSettings } from './connectors.settings';
 
 /** A connector to claim pending-send email from, and the deployment it serves (none: the built-in CRM). */
 export interface ClaimTarget {
@@ -79,8 +79,9 @@ export class CrmConnectors {
 
   private connectionSettings(crm: DataverseConnection): DataverseConnectionSettings {
     if (!crm.clientSecret) throw new PermanentError(`the Dataverse connection to ${crm.url} has no client secret`);
-    if (!this.settings.secretKey) throw new PermanentError('ROUTER_SECRET_KEY is not set: the Dataverse client secret cannot be opened');
-    const clientSecret = openSecret(decodeSecretKey(this.settings.secretKey), crm.clientSecret);
+    const keys = connectorKeyring(this.settings);
+    if (!keys) throw new PermanentError('ROUTER_SECRET_KEY is not set: the Dataverse client secret cannot be opened');
+    const clientSecret = openSecret(keys, crm.clientSecret);
     return {
       url: crm.url, tenantId: crm.tenantId, clientId: crm.clientId, clientSecret, authority: crm.authority,
       retry: this.settings.dataverseRetry,

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { FORWARDED_FOR_HEADER } from '@mailrouter/domain';
-import { forwardRuleToken } from '@mailrouter/platform';
+import { forwardRuleToken, SecretKeyring } from '@mailrouter/platform';
 import { buildMime } from '@mailrouter/testing';
 import { findAttachedMessages, headerValues, topHeaderValues, verifyForwardedFor } from './forward-unwrap';
 import { describeForward } from './decision-words';
@@ -85,6 +85,14 @@ describe('forwarded-for token', () => {
     expect(bad(['alice@ours.test'])).toMatchObject({ status: 'invalid', why: expect.stringMatching(/is not "<address>; token=<token>"/) });
     expect(bad([`alice@ours.test; token=${token}`, `alice@ours.test; token=${token}`])).toMatchObject({ status: 'invalid', why: expect.stringMatching(/2 forwarded-for headers/) });
     expect(verifyForwardedFor([`alice@ours.test; token=${token}`], fwd, undefined)).toMatchObject({ status: 'invalid', why: expect.stringMatching(/no ROUTER_SECRET_KEY/) });
+  });
+
+  it('after a key rotation, believes tokens of rules deployed under a previous key of the ring, and only while it is in the ring', () => {
+    const next = new SecretKeyring({ key: randomBytes(32), id: 'next' }, [{ key, id: 'old' }]);
+    expect(verifyForwardedFor([`alice@ours.test; token=${token}`], fwd, next)).toEqual({ status: 'valid', user: 'alice@ours.test' });
+    expect(verifyForwardedFor([`alice@ours.test; token=${forwardRuleToken(next, fwd, 'alice@ours.test')}`], fwd, next)).toEqual({ status: 'valid', user: 'alice@ours.test' });
+    const oldRemoved = new SecretKeyring({ key: next.current.key, id: 'next' });
+    expect(verifyForwardedFor([`alice@ours.test; token=${token}`], fwd, oldRemoved)).toMatchObject({ status: 'invalid' });
   });
 
   it('reads the header from a raw message', () => {

@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import { isPlainAddress, normalizeAddress } from '@mailrouter/domain';
-import { forwardRuleToken } from '@mailrouter/platform';
+import { forwardRuleTokens, type SecretKeys } from '@mailrouter/platform';
 
 /**
  * What a forward mailbox receives, taken apart without trusting it:
@@ -116,16 +116,18 @@ export type ForwardedForClaim =
  * the message arrived in. Only a token computed with our key for exactly this forward mailbox
  * and user is believed; everything else says why not.
  */
-export function verifyForwardedFor(values: string[], forwardAddress: string, key: Buffer | undefined): ForwardedForClaim {
+export function verifyForwardedFor(values: string[], forwardAddress: string, key: SecretKeys | undefined): ForwardedForClaim {
   if (values.length === 0) return { status: 'absent' };
   if (values.length > 1) return { status: 'invalid', why: `it carries ${values.length} forwarded-for headers where a rule writes one` };
   const m = /^\s*([^\s;]+)\s*;\s*token=([A-Za-z0-9_-]+)\s*$/.exec(values[0]);
   if (!m || !isPlainAddress(m[1])) return { status: 'invalid', why: `its forwarded-for header "${values[0].slice(0, 200)}" is not "<address>; token=<token>"` };
   const user = normalizeAddress(m[1]);
   if (!key) return { status: 'invalid', user, why: `it claims to be ${user}'s mail, but crm-sync has no ROUTER_SECRET_KEY to verify the token` };
-  const expected = Buffer.from(forwardRuleToken(key, forwardAddress, user));
+  // Any key of the ring: rules deployed before a rotation carry a token under an older key.
   const given = Buffer.from(m[2]);
-  if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
+  const matches = forwardRuleTokens(key, forwardAddress, user).map((t) => Buffer.from(t))
+    .filter((expected) => expected.length === given.length && timingSafeEqual(expected, given));
+  if (matches.length === 0) {
     return { status: 'invalid', user, why: `it claims to be ${user}'s mail, but its token was not written by a rule this router deployed to forward to ${forwardAddress}` };
   }
   return { status: 'valid', user };

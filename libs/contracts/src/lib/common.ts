@@ -3,9 +3,13 @@ import {
   AUTH_TYPES, MAILBOX_ACCESS_TYPES, MAILBOX_KINDS, PROTOCOLS, SECURITY_MODES, SEND_ACCESS_TYPES, TEST_STATUSES,
 } from '@mailrouter/domain';
 
-/** A secret sealed with AES-256-GCM under ROUTER_SECRET_KEY (see @mailrouter/platform). */
+/**
+ * A secret sealed with AES-256-GCM under one key of the router's keyring (see @mailrouter/platform).
+ * `kid` names that key and is bound into the tag; values sealed before key ids existed have none.
+ */
 export const SealedSecretV1 = z.object({
   alg: z.literal('A256GCM'),
+  kid: z.string().optional(),
   iv: z.string(),
   tag: z.string(),
   data: z.string(),

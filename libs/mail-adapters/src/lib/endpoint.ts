@@ -1,5 +1,5 @@
 import type { MailEndpointV1 } from '@mailrouter/contracts';
-import { openSecret } from '@mailrouter/platform';
+import { openSecret, type SecretKeys } from '@mailrouter/platform';
 
 /** A mail server endpoint with its secrets opened, for the adapters only. Never log it. */
 export interface ServerConnection {
@@ -29,7 +29,7 @@ export interface AccessCheck {
   message: string;
 }
 
-export function openEndpoint(endpoint: MailEndpointV1, secretKey: Buffer): ServerConnection {
+export function openEndpoint(endpoint: MailEndpointV1, secretKey: SecretKeys): ServerConnection {
   const { graph } = endpoint;
   return {
     protocol: endpoint.protocol,

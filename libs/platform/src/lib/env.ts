@@ -44,6 +44,10 @@ export const natsEnv = z.object({
 export const secretsEnv = z.object({
   /** 32 bytes, base64 or hex: the AES-256-GCM key that seals every stored secret. */
   ROUTER_SECRET_KEY: z.string().min(1, 'is required (32 bytes as base64 or 64 hex digits)'),
+  /** The id values sealed under ROUTER_SECRET_KEY carry; default: derived from the key (see secrets.ts). */
+  ROUTER_SECRET_KEY_ID: z.string().optional(),
+  /** Decrypt-only older keys, comma-separated `id:key` or bare keys: kept until a rotation re-sealed their values. */
+  ROUTER_SECRET_KEYS_PREVIOUS: z.string().optional(),
 });
 
 export const apiEnv = z.object({

@@ -1,4 +1,5 @@
 import type { ServerConnection } from '../endpoint';
+import type { SecretKeys } from '@mailrouter/platform';
 import { deployEwsForwardRule, removeEwsForwardRule } from '../ews/ews-rules';
 import { deployGraphForwardRule, removeGraphForwardRule } from '../graph/graph-rules';
 import { deploySieveForwardRule, removeSieveForwardRule } from '../sieve/sieve-forward-rule';
@@ -12,7 +13,7 @@ export type ForwardRuleVia = 'ews' | 'graph' | 'sieve';
  * with the server's words when the server refuses.
  */
 export async function applyForwardRule(
-  conn: ServerConnection, action: 'deploy' | 'remove', forwardAddress: string, secretKey: Buffer,
+  conn: ServerConnection, action: 'deploy' | 'remove', forwardAddress: string, secretKey: SecretKeys,
 ): Promise<{ via: ForwardRuleVia; outcome: ForwardRuleOutcome }> {
   switch (conn.protocol) {
     case 'ews':

@@ -1,4 +1,4 @@
-import { forwardRuleToken } from '@mailrouter/platform';
+import { forwardRuleToken, type SecretKeys } from '@mailrouter/platform';
 import type { ServerConnection } from '../endpoint';
 import type { ForwardRuleOutcome } from '../rules/forward-rule';
 import { ManageSieveClient, ManageSieveError, ManageSieveOptions, SieveScriptInfo } from './managesieve-client';
@@ -55,7 +55,7 @@ function normalise(script: string): string {
  * `userAddress` defaults to `conn.mailbox` (the address the endpoint acts for).
  */
 export async function deploySieveForwardRule(
-  conn: ServerConnection, forwardAddress: string, secretKey: Buffer, userAddress?: string, options?: ManageSieveOptions,
+  conn: ServerConnection, forwardAddress: string, secretKey: SecretKeys, userAddress?: string, options?: ManageSieveOptions,
 ): Promise<ForwardRuleOutcome> {
   const user = userAddressOf(conn, userAddress);
   const script = buildForwardScript({ forwardAddress, userAddress: user, token: forwardRuleToken(secretKey, forwardAddress, user) });
