@@ -15,12 +15,19 @@ export class RouterUnderTest {
   readonly services = new Map<AppName, ServiceProcess>();
   private readonly ports = new Map<AppName, number>();
 
-  constructor(private readonly extraEnv: Record<string, string> = {}) {}
+  /**
+   * `natsUrl` / `database` point the services at a private NATS or PostgreSQL (fault tests
+   * that stop the broker or the database); by default the machine's shared ones.
+   */
+  constructor(
+    private readonly extraEnv: Record<string, string> = {},
+    private readonly infra: { natsUrl?: string; database?: () => Promise<TestDatabase> } = {},
+  ) {}
 
   env(): Record<string, string> {
     return {
       DATABASE_URL: this.db.url,
-      NATS_URL: TEST_NATS_URL,
+      NATS_URL: this.infra.natsUrl ?? TEST_NATS_URL,
       NATS_PREFIX: this.prefix,
       ROUTER_API_TOKEN: this.token,
       ROUTER_SECRET_KEY: this.secretKey,
@@ -30,7 +37,7 @@ export class RouterUnderTest {
   }
 
   async start(apps: AppName[] = ['config', 'crm-sync', 'incoming', 'outgoing']): Promise<this> {
-    this.db ??= await createTestDatabase('mr_e2e_');
+    this.db ??= await (this.infra.database?.() ?? createTestDatabase('mr_e2e_'));
     await Promise.all(apps.map((app) => this.startApp(app)));
     return this;
   }
@@ -72,7 +79,8 @@ export class RouterUnderTest {
 
   async stop(): Promise<void> {
     await Promise.all([...this.services.values()].map((s) => s.stop()));
-    await deleteNatsPrefix(this.prefix).catch(() => undefined);
+    // A private NATS is thrown away whole by its owner.
+    if (!this.infra.natsUrl) await deleteNatsPrefix(this.prefix).catch(() => undefined);
     await this.db?.drop().catch(() => undefined);
   }
 }

@@ -7,15 +7,30 @@ import { NATS_CONNECTION } from './nats-connection';
 import { MESSAGING_SETTINGS, MessagingSettings } from './messaging.settings';
 import { ensureDurableConsumer } from './topology';
 import { ConsumerOutcome, MESSAGING_OBSERVER, MessagingObserver } from './metrics/messaging-observer';
+import { UncountedDeliveries } from './uncounted-deliveries';
 
 export const DEFAULT_CONSUMER_BACKOFF: BackoffPolicy = { initialMs: 1_000, maxMs: 60_000, factor: 2 };
 export const DEFAULT_MAX_ATTEMPTS = 5;
 /** Short: a dead consumer's messages come back soon; live handlers extend it with working(). */
 export const DEFAULT_ACK_WAIT_MS = 15_000;
 export const DEFAULT_CONCURRENCY = 4;
+/**
+ * The database or the broker away: the handler is run again in place (the delivery held with
+ * working()) for up to this long before the message is handed back, so that an outage of
+ * this length costs no delivery at all. Everything a handler does needs them, so holding the
+ * slots meanwhile starves nothing and stops the consumer pulling more.
+ */
+export const DEFAULT_INFRASTRUCTURE_RETRY_IN_PLACE_MS = 120_000;
+/** Waits between in-place runs while the infrastructure is away: short, to resume soon after it is back. */
+export const INFRASTRUCTURE_RETRY_BACKOFF: BackoffPolicy = { initialMs: 500, maxMs: 5_000, factor: 2 };
+/** An in-place retry is logged the first time and then every this many times. */
+const INFRASTRUCTURE_LOG_EVERY = 10;
 
 export interface DeliveryContext {
-  /** 1 on the first delivery. */
+  /**
+   * Attempts so far, this one included (1 on the first delivery): JetStream's delivery count
+   * less the deliveries this process handed back for an outage or a wait, which are not attempts.
+   */
   deliveryCount: number;
   maxAttempts: number;
   msgId?: string;
@@ -38,6 +53,8 @@ export interface ConsumerOptions<E extends EventName> {
   maxAttempts?: number;
   backoff?: BackoffPolicy;
   ackWaitMs?: number;
+  /** See DEFAULT_INFRASTRUCTURE_RETRY_IN_PLACE_MS. */
+  infrastructureRetryInPlaceMs?: number;
   handle(payload: EventPayload<E>, ctx: DeliveryContext): Promise<void>;
   /** Records a message that can never succeed; the message is terminated only after this commits. */
   quarantine(record: QuarantineRecord): Promise<void>;
@@ -108,14 +125,18 @@ export class EventConsumers implements OnApplicationShutdown {
     const concurrency = opts.concurrency ?? DEFAULT_CONCURRENCY;
     const slots = new Slots(concurrency);
     const stream = streamName(this.settings.prefix, EVENTS[opts.event].stream);
+    const uncounted = new UncountedDeliveries();
     while (!this.stopping) {
       try {
         const consumer = await this.nc.jetstream().consumers.get(stream, opts.durable);
         const messages = await consumer.consume({ max_messages: concurrency });
         state.messages = messages;
         for await (const m of messages) {
-          await slots.acquire();
-          const p = this.process(opts, m, ackWaitMs).finally(() => {
+          // A pulled message waiting for a slot (handlers riding out an outage hold them all)
+          // is kept, or its ack wait would run out and redeliver it as one more attempt.
+          const waiting = setInterval(() => keepWorking(m), heartbeatMs(ackWaitMs));
+          await slots.acquire().finally(() => clearInterval(waiting));
+          const p = this.process(opts, m, ackWaitMs, uncounted).finally(() => {
             slots.release();
             state.inFlight.delete(p);
           });
@@ -130,10 +151,10 @@ export class EventConsumers implements OnApplicationShutdown {
     }
   }
 
-  private async process<E extends EventName>(opts: ConsumerOptions<E>, m: JsMsg, ackWaitMs: number): Promise<void> {
+  private async process<E extends EventName>(opts: ConsumerOptions<E>, m: JsMsg, ackWaitMs: number, uncounted: UncountedDeliveries): Promise<void> {
     const maxAttempts = opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
     const backoff = opts.backoff ?? DEFAULT_CONSUMER_BACKOFF;
-    const deliveryCount = m.info.deliveryCount;
+    const deliveryCount = uncounted.attempt(m.seq, m.info.deliveryCount);
     const msgId = m.headers?.get('Nats-Msg-Id') || undefined;
     const observe = this.observer?.handling(opts.event, opts.durable) ?? (() => undefined);
     let raw: unknown;
@@ -143,27 +164,34 @@ export class EventConsumers implements OnApplicationShutdown {
       payload = EVENTS[opts.event].schema.parse(raw) as EventPayload<E>;
     } catch (err) {
       observe(await this.quarantine(opts, m, raw ?? Buffer.from(m.data).toString('utf8'), `invalid ${opts.event} payload: ${errorMessage(err)}`, msgId));
+      uncounted.forget(m.seq);
       return;
     }
-    const heartbeat = setInterval(() => m.working(), Math.max(1000, Math.floor(ackWaitMs / 3)));
+    const heartbeat = setInterval(() => keepWorking(m), heartbeatMs(ackWaitMs));
     try {
-      await opts.handle(payload, { deliveryCount, maxAttempts, msgId });
+      await this.handleRidingOutages(opts, payload, { deliveryCount, maxAttempts, msgId });
       m.ack();
+      uncounted.forget(m.seq);
       observe('ack');
     } catch (err) {
       if (err instanceof PermanentError) {
         observe(await this.quarantine(opts, m, payload, err.message, msgId));
+        uncounted.forget(m.seq);
       } else if (err instanceof RetryLaterError) {
         this.log.debug(`${opts.event} ${msgId ?? ''} waits: ${err.message}; again in ${err.retryAfterMs} ms`);
+        uncounted.add(m.seq);
         m.nak(err.retryAfterMs);
         observe('wait');
       } else if (isInfrastructureError(err)) {
-        const delay = backoffDelay(backoff, Math.min(deliveryCount, 6));
-        this.log.warn(`${opts.event} ${msgId ?? ''}: infrastructure unavailable (${errorMessage(err)}); retry in ${delay} ms`);
+        // Still away after the in-place retries (or the process is stopping): hand it back, uncounted.
+        const delay = backoffDelay(backoff, Math.min(m.info.deliveryCount, 6));
+        this.log.warn(`${opts.event} ${msgId ?? ''}: infrastructure unavailable (${errorMessage(err)}); handed back, again in ${delay} ms`);
+        uncounted.add(m.seq);
         m.nak(delay);
         observe('retry');
       } else if (deliveryCount >= maxAttempts) {
         observe(await this.quarantine(opts, m, payload, `gave up after ${deliveryCount} attempts: ${errorMessage(err)}`, msgId));
+        uncounted.forget(m.seq);
       } else {
         const delay = err instanceof TransientError && err.retryAfterMs !== undefined ? err.retryAfterMs : backoffDelay(backoff, deliveryCount);
         this.log.warn(`${opts.event} ${msgId ?? ''} attempt ${deliveryCount}/${maxAttempts} failed: ${errorMessage(err)}; retry in ${delay} ms`);
@@ -172,6 +200,30 @@ export class EventConsumers implements OnApplicationShutdown {
       }
     } finally {
       clearInterval(heartbeat);
+    }
+  }
+
+  /**
+   * Runs the handler; while it fails because the database or the broker is away, runs it again
+   * in place (same delivery) for up to infrastructureRetryInPlaceMs. Handlers are idempotent
+   * (a redelivery runs them again anyway), so a second run is safe.
+   */
+  private async handleRidingOutages<E extends EventName>(opts: ConsumerOptions<E>, payload: EventPayload<E>, ctx: DeliveryContext): Promise<void> {
+    const windowMs = opts.infrastructureRetryInPlaceMs ?? DEFAULT_INFRASTRUCTURE_RETRY_IN_PLACE_MS;
+    const started = Date.now();
+    for (let run = 1; ; run++) {
+      try {
+        await opts.handle(payload, ctx);
+        if (run > 1) this.log.log(`${opts.event} ${ctx.msgId ?? ''} handled after ${run - 1} in-place retr${run > 2 ? 'ies' : 'y'} (infrastructure back)`);
+        return;
+      } catch (err) {
+        if (!isInfrastructureError(err) || this.stopping || Date.now() - started >= windowMs) throw err;
+        const delay = backoffDelay(INFRASTRUCTURE_RETRY_BACKOFF, run);
+        if (run % INFRASTRUCTURE_LOG_EVERY === 1) {
+          this.log.warn(`${opts.event} ${ctx.msgId ?? ''}: infrastructure unavailable (${errorMessage(err)}); retrying in place in ${delay} ms (run ${run})`);
+        }
+        await new Promise((r) => setTimeout(r, delay));
+      }
     }
   }
 
@@ -195,4 +247,18 @@ export class EventConsumers implements OnApplicationShutdown {
     for (const s of this.running) s.messages?.stop();
     await Promise.allSettled(this.running.flatMap((s) => [...s.inFlight]));
   }
+}
+
+/** Extends a held delivery's ack wait. On a closing connection it cannot: the delivery then comes back by itself. */
+function keepWorking(m: JsMsg): void {
+  try {
+    m.working();
+  } catch {
+    // closed or draining: nothing to extend
+  }
+}
+
+/** How often a held delivery tells JetStream it is still being worked on. */
+function heartbeatMs(ackWaitMs: number): number {
+  return Math.max(1000, Math.floor(ackWaitMs / 3));
 }

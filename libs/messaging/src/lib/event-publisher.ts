@@ -2,11 +2,16 @@ import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { headers as natsHeaders, JetStreamClient, NatsConnection } from 'nats';
 import { EVENTS, EventName, EventPayload, prefixed } from '@mailrouter/contracts';
 import { backoffDelay, BackoffPolicy } from '@mailrouter/domain';
+import { errorMessage, InfrastructureUnavailableError } from '@mailrouter/platform';
 import { NATS_CONNECTION } from './nats-connection';
 import { MESSAGING_SETTINGS, MessagingSettings } from './messaging.settings';
 import { MESSAGING_OBSERVER, MessagingObserver } from './metrics/messaging-observer';
 
-/** Publish retries until the server acknowledges, up to this long. */
+/**
+ * Publish retries until the server acknowledges, up to this long; then it throws an
+ * InfrastructureUnavailableError, which a consumer retries without counting it as an attempt
+ * (and the poll loop publishes again at its next poll).
+ */
 export const PUBLISH_DEADLINE_MS = 120_000;
 export const PUBLISH_TIMEOUT_MS = 5_000;
 export const PUBLISH_BACKOFF: BackoffPolicy = { initialMs: 200, maxMs: 5_000, factor: 2 };
@@ -49,9 +54,11 @@ export class EventPublisher {
         this.observer?.published(event, body, ack.duplicate);
         return { seq: ack.seq, duplicate: ack.duplicate };
       } catch (err) {
-        if (Date.now() - started > PUBLISH_DEADLINE_MS) throw err;
+        if (Date.now() - started > PUBLISH_DEADLINE_MS) {
+          throw new InfrastructureUnavailableError(`publish ${subject} (${msgId}) not acknowledged within ${PUBLISH_DEADLINE_MS} ms: ${errorMessage(err)}`, { cause: err });
+        }
         const delay = backoffDelay(PUBLISH_BACKOFF, attempt);
-        this.log.warn(`publish ${subject} (${msgId}) failed (${(err as Error).message}); retry in ${delay} ms`);
+        this.log.warn(`publish ${subject} (${msgId}) failed (${errorMessage(err)}); retry in ${delay} ms`);
         await new Promise((r) => setTimeout(r, delay));
       }
     }

@@ -27,11 +27,22 @@ export class RetryLaterError extends Error {
   }
 }
 
+/** The database or the broker is away (raised where the cause is known, e.g. a publish never acknowledged). */
+export class InfrastructureUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'InfrastructureUnavailableError';
+  }
+}
+
 const INFRA_CODES = new Set([
   'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN',
   // PostgreSQL: connection exceptions, admin shutdown, cannot connect now, too many connections
   '08000', '08003', '08006', '08001', '08004', '57P01', '57P02', '57P03', '53300',
 ]);
+
+/** nats.js errors (name NatsError) that mean the broker is away: a request unanswered, the connection down or closed, JetStream not answering. */
+const NATS_AWAY_CODES = new Set(['TIMEOUT', 'DISCONNECT', 'CONNECTION_CLOSED', 'CONNECTION_REFUSED', 'CONNECTION_TIMEOUT', '503']);
 
 /**
  * True when the database or the broker is away: such failures are retried without counting
@@ -39,8 +50,10 @@ const INFRA_CODES = new Set([
  */
 export function isInfrastructureError(err: unknown): boolean {
   if (!err || typeof err !== 'object') return false;
+  if (err instanceof InfrastructureUnavailableError) return true;
   const e = err as { code?: unknown; message?: unknown; driverError?: unknown };
   if (typeof e.code === 'string' && INFRA_CODES.has(e.code)) return true;
+  if ((err as Error).name === 'NatsError' && typeof e.code === 'string' && NATS_AWAY_CODES.has(e.code)) return true;
   if (e.driverError && isInfrastructureError(e.driverError)) return true;
   const msg = typeof e.message === 'string' ? e.message : '';
   return /Connection terminated|connection timeout|timeout exceeded when trying to connect|CONNECTION_CLOSED|DISCONNECT/i.test(msg);
