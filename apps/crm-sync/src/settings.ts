@@ -7,7 +7,7 @@
  * | ROUTER_API_TOKEN                | required | bearer token of the REST API (≥ 16 characters) |
  * | CLAIM_INTERVAL_MS               | 1000     | how often pending-send email is claimed |
  * | CLAIM_BATCH_SIZE                | 50       | most emails claimed at once |
- * | SEND_LEASE_MS                   | 600000   | a claimed email whose result has not come back by then is claimed again |
+ * | SEND_LEASE_MS                   | 600000   | a claimed email whose result has not come back by then is claimed again (built-in CRM: 30 s until its send command is in JetStream) |
  * | RECEIVED_CONCURRENCY            | 4        | received messages handled at once per replica |
  * | RECEIVED_MAX_ATTEMPTS           | 5        | attempts before a received message is quarantined |
  * | SEND_RESULT_MAX_ATTEMPTS        | 10       | attempts before a send result is quarantined |
@@ -16,6 +16,15 @@
  * | RAW_READ_TIMEOUT_MS             | 30000    | a raw message read from the object store that takes longer is retried |
  * | TRUSTED_AUTHSERV_IDS            | (empty)  | comma-separated authserv-ids whose Authentication-Results headers are believed (your own MTAs) |
  * | FORWARD_MAX_MESSAGES            | 20       | most attached messages tracked from one forward-mailbox wrapper; the rest are named in its verdict |
+ * | MAX_PARSE_BYTES                 | 52428800 | a received message larger than this (bytes) is not parsed: quarantined `limit-exceeded` (as incoming's MAX_MESSAGE_BYTES) |
+ * | MAX_HEADER_BYTES                | 1048576  | largest header block (bytes) of the message or of any part |
+ * | MAX_MIME_DEPTH                  | 50       | deepest nesting of multiparts and attached messages |
+ * | MAX_MIME_PARTS                  | 1000     | most MIME parts (all levels); mailparser refuses more than 1000 anyway |
+ * | MAX_RECIPIENTS                  | 1000     | most addresses in To, Cc and Bcc together |
+ *
+ * The five limits are checked by one linear scan before the message is parsed (mime-limits.ts);
+ * a message over one is quarantined with reason `limit-exceeded` and a text naming the limit
+ * and the value.
  *
  * Tracking tokens, smart matching, loop guard, automatic replies, DMARC, ambiguous addresses and
  * the attachment size limit are per deployment, in the published configuration
@@ -24,6 +33,7 @@
 import { z } from 'zod';
 import type { BackoffPolicy } from '@mailrouter/domain';
 import { apiEnv, intFromEnv, parseEnv } from '@mailrouter/platform';
+import { DEFAULT_MIME_LIMITS, MimeLimits } from './incoming-flow/mime-limits';
 
 export const CRM_SETTINGS = Symbol('CRM_SETTINGS');
 
@@ -39,6 +49,11 @@ export const crmSyncEnv = apiEnv.extend({
   RAW_READ_TIMEOUT_MS: intFromEnv(30_000),
   TRUSTED_AUTHSERV_IDS: z.string().default(''),
   FORWARD_MAX_MESSAGES: intFromEnv(20),
+  MAX_PARSE_BYTES: intFromEnv(DEFAULT_MIME_LIMITS.maxParseBytes),
+  MAX_HEADER_BYTES: intFromEnv(DEFAULT_MIME_LIMITS.maxHeaderBytes),
+  MAX_MIME_DEPTH: intFromEnv(DEFAULT_MIME_LIMITS.maxDepth),
+  MAX_MIME_PARTS: intFromEnv(DEFAULT_MIME_LIMITS.maxParts),
+  MAX_RECIPIENTS: intFromEnv(DEFAULT_MIME_LIMITS.maxRecipients),
 });
 
 export interface CrmSettings {
@@ -53,6 +68,8 @@ export interface CrmSettings {
   rawReadTimeoutMs: number;
   trustedAuthservIds: string[];
   forwardMaxMessages: number;
+  /** What a received message may be before it is parsed. */
+  mimeLimits: MimeLimits;
 }
 
 export function crmSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): CrmSettings {
@@ -69,5 +86,9 @@ export function crmSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): CrmSet
     rawReadTimeoutMs: e.RAW_READ_TIMEOUT_MS,
     trustedAuthservIds: e.TRUSTED_AUTHSERV_IDS.split(',').map((s) => s.trim()).filter(Boolean),
     forwardMaxMessages: e.FORWARD_MAX_MESSAGES,
+    mimeLimits: {
+      maxParseBytes: e.MAX_PARSE_BYTES, maxHeaderBytes: e.MAX_HEADER_BYTES, maxDepth: e.MAX_MIME_DEPTH,
+      maxParts: e.MAX_MIME_PARTS, maxRecipients: e.MAX_RECIPIENTS,
+    },
   };
 }

@@ -4,6 +4,7 @@ import { classifyAutomaticMail, MailInspection, ParsedEmail } from '@mailrouter/
 import { errorMessage } from '@mailrouter/platform';
 import { CRM_SETTINGS, CrmSettings } from '../settings';
 import { authenticateMessage, parseBounce, sanitizeEmailHtml } from './inspection';
+import { withoutNul } from './parse-mail';
 
 /**
  * What the router finds out about a received message before the CRM decides: SPF/DKIM/DMARC
@@ -19,11 +20,20 @@ export class MailInspector {
   async inspect(raw: Uint8Array, parsed: ParsedMail, email: ParsedEmail): Promise<{ email: ParsedEmail; inspection: MailInspection }> {
     const inspection: MailInspection = {};
     const contentType = (parsed.headers.get('content-type') as { value?: string } | string | undefined);
-    inspection.automatic = classifyAutomaticMail(parsed.headers as Map<string, unknown>, typeof contentType === 'string' ? contentType : (contentType?.value ?? ''));
+    const automatic = classifyAutomaticMail(parsed.headers as Map<string, unknown>, typeof contentType === 'string' ? contentType : (contentType?.value ?? ''));
+    // Header words are quoted in the trail (PostgreSQL text): no NUL.
+    inspection.automatic = { ...automatic, reason: withoutNul(automatic.reason) };
     const bounce = parseBounce(parsed);
-    if (bounce) inspection.bounce = bounce;
+    if (bounce) {
+      inspection.bounce = {
+        ...bounce, diagnostic: withoutNul(bounce.diagnostic), status: withoutNul(bounce.status), action: withoutNul(bounce.action),
+        originalMessageId: withoutNul(bounce.originalMessageId), emailId: withoutNul(bounce.emailId),
+      };
+    }
     try {
-      inspection.authentication = await authenticateMessage(Buffer.from(raw), { trustedAuthservIds: this.settings.trustedAuthservIds });
+      // A view of the raw message, not a copy of it (up to MAX_PARSE_BYTES).
+      const bytes = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+      inspection.authentication = await authenticateMessage(bytes, { trustedAuthservIds: this.settings.trustedAuthservIds });
     } catch (err) {
       // Not decisive on its own: the trail shows that authentication could not be checked.
       this.log.warn(`could not authenticate a received message: ${errorMessage(err)}`);

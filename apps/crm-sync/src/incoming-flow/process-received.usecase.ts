@@ -2,9 +2,9 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { MailboxRefV1, MailReceivedV1, MailVerdictV1 } from '@mailrouter/contracts';
 import { CheckIncomingResult, FORWARDED_FOR_HEADER, IncomingEmail, MailInspection, ParsedEmail } from '@mailrouter/domain';
 import { EventPublisher, QuarantineRecord, RawMailStore } from '@mailrouter/messaging';
-import { decodeSecretKey, errorMessage, TransientError } from '@mailrouter/platform';
+import { errorMessage, type SecretKeyring, TransientError } from '@mailrouter/platform';
 import { CrmConnectors } from '../connectors/crm-connectors.registry';
-import { CONNECTOR_SETTINGS, ConnectorSettings } from '../connectors/connectors.settings';
+import { CONNECTOR_SETTINGS, connectorKeyring, ConnectorSettings } from '../connectors/connectors.settings';
 import { CRM_SETTINGS, CrmSettings } from '../settings';
 import { isUniqueViolation, TransactionScope } from '../transaction-scope.repository';
 import { QuarantineRepository } from '../quarantine/quarantine.repository';
@@ -35,7 +35,7 @@ export const RACE_RETRY_MS = 200;
 @Injectable()
 export class ProcessReceivedUseCase {
   private readonly log = new Logger(ProcessReceivedUseCase.name);
-  private key?: Buffer | null;
+  private key?: SecretKeyring | null;
 
   constructor(
     private readonly connectors: CrmConnectors,
@@ -75,10 +75,10 @@ export class ProcessReceivedUseCase {
   private async decideOne(event: MailReceivedV1, target: DecisionTarget, raw: Uint8Array, note?: string): Promise<MailVerdictV1> {
     let detailed: Awaited<ReturnType<typeof parseMailDetailed>>;
     try {
-      detailed = await parseMailDetailed(raw);
+      detailed = await parseMailDetailed(raw, this.settings.mimeLimits);
     } catch (err) {
       if (!(err instanceof UnparseableMailError)) throw err;
-      return this.settle(target, {}, 'quarantined', 'unparseable', err.message);
+      return this.settle(target, {}, 'quarantined', err.reason, err.message);
     }
     const { email, inspection } = await this.inspector.inspect(raw, detailed.parsed, detailed.email);
     const incoming: IncomingEmail = { receivedId: target.receivedId, mailbox: target.mailbox, email, deploymentId: event.deploymentId, inspection };
@@ -115,10 +115,10 @@ export class ProcessReceivedUseCase {
     const { messages, skipped } = findAttachedMessages(raw, max);
     let wrapper: ParsedEmail;
     try {
-      wrapper = (await parseMailDetailed(raw)).email;
+      wrapper = (await parseMailDetailed(raw, this.settings.mimeLimits)).email;
     } catch (err) {
       if (!(err instanceof UnparseableMailError)) throw err;
-      return this.settle(event, {}, 'quarantined', 'unparseable', err.message);
+      return this.settle(event, {}, 'quarantined', err.reason, err.message);
     }
     const facts: TrailFacts = { messageId: wrapper.messageId, subject: wrapper.subject, fromAddress: wrapper.from?.address };
     const forwardedBy = wrapper.from?.address;
@@ -143,10 +143,10 @@ export class ProcessReceivedUseCase {
   }
 
   /** ROUTER_SECRET_KEY, to verify forwarded-for tokens; undefined when crm-sync has none (or a bad one). */
-  private secretKey(): Buffer | undefined {
+  private secretKey(): SecretKeyring | undefined {
     if (this.key === undefined) {
       try {
-        this.key = this.connectorSettings.secretKey ? decodeSecretKey(this.connectorSettings.secretKey) : null;
+        this.key = connectorKeyring(this.connectorSettings) ?? null;
       } catch (err) {
         this.log.error(`ROUTER_SECRET_KEY cannot verify forwarded-for tokens: ${errorMessage(err)}`);
         this.key = null;

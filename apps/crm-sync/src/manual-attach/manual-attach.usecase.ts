@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { CrmAttachReplyV1, CrmAttachRequestV1 } from '@mailrouter/contracts';
 import type { CheckIncomingResult, IncomingEmail, ParsedEmail, RecordRef } from '@mailrouter/domain';
 import { RawMailStore } from '@mailrouter/messaging';
@@ -9,6 +9,7 @@ import { CrmConnectors } from '../connectors/crm-connectors.registry';
 import { TransactionScope } from '../transaction-scope.repository';
 import { MailInspector } from '../incoming-flow/mail-inspector';
 import { parseMailDetailed, UnparseableMailError } from '../incoming-flow/parse-mail';
+import { CRM_SETTINGS, CrmSettings } from '../settings';
 import { ManualAttachRepository } from './manual-attach.repository';
 
 type Owner = { type: 'user' | 'queue'; record: CrmUserEntity | CrmQueueEntity };
@@ -37,6 +38,7 @@ export class ManualAttachUseCase {
     private readonly scope: TransactionScope,
     private readonly raws: RawMailStore,
     private readonly inspector: MailInspector,
+    @Inject(CRM_SETTINGS) private readonly settings: CrmSettings,
   ) {}
 
   async attach(req: CrmAttachRequestV1): Promise<CrmAttachReplyV1> {
@@ -56,7 +58,8 @@ export class ManualAttachUseCase {
     if (!raw) return { status: 'unparseable', message: `the raw message ${req.rawKey} of ${req.receivedId} is no longer in the raw-mail store` };
     let detailed: Awaited<ReturnType<typeof parseMailDetailed>>;
     try {
-      detailed = await parseMailDetailed(raw);
+      // The same limits as tracking: an operator attaching a message by hand does not lift them.
+      detailed = await parseMailDetailed(raw, this.settings.mimeLimits);
     } catch (err) {
       if (!(err instanceof UnparseableMailError)) throw err;
       return { status: 'unparseable', message: `${req.receivedId} cannot be attached: ${err.message}` };

@@ -70,6 +70,8 @@ export const REASON_CODES = [
   'automatic-reply',
   /** A forward mailbox's message with no forwarded message inside (nor a valid forwarded-for header). */
   'forward-without-message',
+  /** A received message over a crm-sync parsing limit (size, header, nesting, parts, recipients): never parsed. */
+  'limit-exceeded',
 ] as const;
 export type ReasonCode = (typeof REASON_CODES)[number];
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MAX_SANITIZED_HTML_LENGTH, sanitizeEmailHtml } from './sanitize-email-html';
+import { htmlNestingDepth, MAX_HTML_NESTING, MAX_SANITIZED_HTML_LENGTH, sanitizeEmailHtml } from './sanitize-email-html';
 import { XSS_VECTORS } from './fixtures/xss-vectors';
 
 const FORBIDDEN_TAGS = new Set([
@@ -103,5 +103,14 @@ describe('sanitizeEmailHtml: ordinary mail', () => {
   it('survives absurd nesting and empty input', () => {
     expect(sanitizeEmailHtml(`${'<div>'.repeat(5000)}deep${'</div>'.repeat(5000)}`)).not.toContain('<script');
     expect(sanitizeEmailHtml('')).toBe('');
+  });
+
+  it(`keeps HTML nested deeper than ${MAX_HTML_NESTING} levels as its text, quickly (sanitize-html is quadratic in the nesting)`, () => {
+    const started = Date.now();
+    const output = sanitizeEmailHtml(`${'<div>'.repeat(100_000)}deep <b>&amp;</b> <script>x</script>${'</div>'.repeat(100_000)}`);
+    expect(output).toBe('<p>deep &amp; x</p>');
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(htmlNestingDepth('<div><p>a<p>b<br><img src=x/><span/><ul><li>1<li>2</ul></div>')).toBe(2);
+    expect(htmlNestingDepth('<a'.repeat(100_000), 10)).toBe(11);
   });
 });

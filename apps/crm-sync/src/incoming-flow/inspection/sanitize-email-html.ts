@@ -9,6 +9,17 @@ import sanitizeHtml from 'sanitize-html';
 export const MAX_SANITIZED_HTML_LENGTH = 2 * 1024 * 1024;
 /** Deeper nesting than this is dropped (deeply nested markup is an attack, not a layout). */
 const NESTING_LIMIT = 256;
+/**
+ * HTML nested deeper than this is not sanitised as markup but kept as its text: sanitize-html
+ * is quadratic in the nesting (100,000 nested <div>s held the event loop for 10 s) whatever its
+ * nestingLimit, and mailparser makes no text from HTML nested deeper than 1,000 either.
+ */
+export const MAX_HTML_NESTING = 1000;
+/** Elements that never nest (void) or that the parser closes by itself: they add no depth. */
+const NO_DEPTH = new Set([
+  'area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'param', 'source', 'track', 'wbr',
+  'p', 'li', 'dt', 'dd', 'tr', 'td', 'th', 'thead', 'tbody', 'tfoot', 'option', 'html', 'head', 'body',
+]);
 const LINK_SCHEME = /^(?:https?|mailto|tel):/i;
 const LINK_REL = 'noopener noreferrer nofollow';
 
@@ -85,7 +96,50 @@ const OPTIONS: sanitizeHtml.IOptions = {
 export function sanitizeEmailHtml(html: string): string {
   if (typeof html !== 'string' || html.length === 0) return '';
   const bounded = html.length > MAX_SANITIZED_HTML_LENGTH ? html.slice(0, MAX_SANITIZED_HTML_LENGTH) : html;
+  if (htmlNestingDepth(bounded, MAX_HTML_NESTING) > MAX_HTML_NESTING) return `<p>${escapeText(htmlText(bounded))}</p>`;
   return sanitizeHtml(bounded, OPTIONS);
+}
+
+/**
+ * How deep the elements of `html` nest, counted in one pass (an upper bound: every start tag
+ * of an element that can hold others opens a level, every end tag closes one); stops past `stopAt`.
+ */
+export function htmlNestingDepth(html: string, stopAt = Infinity): number {
+  let depth = 0;
+  let max = 0;
+  // The next '>' at or after the tag name, found again only once passed: the pass stays linear.
+  let gt = -2;
+  for (let i = html.indexOf('<'); i !== -1 && max <= stopAt; i = html.indexOf('<', i + 1)) {
+    const closing = html[i + 1] === '/';
+    let end = i + (closing ? 2 : 1);
+    while (end < html.length && end - i < 16 && /[a-zA-Z0-9]/.test(html[end])) end++;
+    const name = html.slice(i + (closing ? 2 : 1), end).toLowerCase();
+    if (!/^[a-z]/.test(name) || NO_DEPTH.has(name)) continue;
+    if (closing) depth = Math.max(0, depth - 1);
+    else {
+      if (gt !== -1 && gt < end) gt = html.indexOf('>', end);
+      if (!(gt > 0 && html[gt - 1] === '/')) max = Math.max(max, ++depth);
+    }
+  }
+  return max;
+}
+
+/** The text of `html`, tags left out, in one pass (no regular expression that could backtrack). */
+function htmlText(html: string): string {
+  let out = '';
+  let from = 0;
+  for (let lt = html.indexOf('<'); lt !== -1; lt = html.indexOf('<', from)) {
+    out += html.slice(from, lt);
+    const gt = html.indexOf('>', lt);
+    if (gt === -1) return out;
+    from = gt + 1;
+  }
+  return out + html.slice(from);
+}
+
+/** No markup survives (entities stay entities: the text came out of HTML). */
+function escapeText(text: string): string {
+  return text.replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\s+/g, ' ').trim();
 }
 
 function remoteImageToLink(tagName: string, attribs: sanitizeHtml.Attributes): sanitizeHtml.Tag {
