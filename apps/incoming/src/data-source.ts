@@ -10,6 +10,7 @@ import { ReplicaLeases1795777470254 } from './migrations/1795777470254-ReplicaLe
 import { SyncStateAndItemId1795783766751 } from './migrations/1795783766751-SyncStateAndItemId';
 import { QuarantineAndBackfill1795790000000 } from './migrations/1795790000000-QuarantineAndBackfill';
 import { MailboxDisable1795800000000 } from './migrations/1795800000000-MailboxDisable';
+import { LeftServer1795810000000 } from './migrations/1795810000000-LeftServer';
 import { BackfillRequestEntity, QuarantineActionEntity } from './entities/quarantine-backfill.entity';
 
 export const INCOMING_ENTITIES = [
@@ -17,7 +18,7 @@ export const INCOMING_ENTITIES = [
 ];
 
 export function dataSourceOptions(env: NodeJS.ProcessEnv = process.env): DataSourceOptions {
-  return appDataSourceOptions({ schema: 'incoming', entities: INCOMING_ENTITIES, migrations: [Init1795775466073, ReplicaLeases1795777470254, SyncStateAndItemId1795783766751, QuarantineAndBackfill1795790000000, MailboxDisable1795800000000], env });
+  return appDataSourceOptions({ schema: 'incoming', entities: INCOMING_ENTITIES, migrations: [Init1795775466073, ReplicaLeases1795777470254, SyncStateAndItemId1795783766751, QuarantineAndBackfill1795790000000, MailboxDisable1795800000000, LeftServer1795810000000], env });
 }
 
 export default new DataSource(dataSourceOptions());

@@ -78,6 +78,14 @@ export class MailboxStateRepository {
     );
   }
 
+  /** The next poll in `delayMs`, nothing else changed (a poll cut short by the router's own outage). */
+  async postpone(id: string, delayMs: number): Promise<void> {
+    await this.repo.query(
+      `UPDATE ${table(this.repo)} SET next_poll_at = now() + make_interval(secs => $2::double precision / 1000), updated_at = now() WHERE mailbox_id = $1`,
+      [id, delayMs],
+    );
+  }
+
   /**
    * One more failed poll, in one statement (two replicas never count the same failure once).
    * The `disableAfter`-th failure in a row disables the mailbox with the error as its reason

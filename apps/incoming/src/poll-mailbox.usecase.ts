@@ -2,15 +2,16 @@ import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import type { MailReceivedV1 } from '@mailrouter/contracts';
 import { backoffDelay } from '@mailrouter/domain';
-import { isExpiredSyncState, MailboxSession, MessageRef, RemoteMessage, serverMessage } from '@mailrouter/mail-adapters';
+import { isExpiredSyncState, MailboxSession, MessageRef, pop3Key, RemoteMessage, serverMessage } from '@mailrouter/mail-adapters';
 import { RouterMetrics } from '@mailrouter/messaging';
+import { errorMessage, InfrastructureUnavailableError, isInfrastructureError } from '@mailrouter/platform';
 import { BackfillUseCase } from './backfill.usecase';
 import { MailboxStateEntity } from './entities/mailbox-state.entity';
 import { ReceivedMessageEntity, TOO_LARGE_REASON } from './entities/received-message.entity';
 import { InboundEventsRepository } from './inbound-events.repository';
 import { MailServerRepository } from './mail-server.repository';
 import { MailboxStateRepository } from './mailbox-state.repository';
-import { NewReceived, ReceivedMessageRepository } from './received-message.repository';
+import { NewReceived, ReceivedMessageRepository, SettledRow } from './received-message.repository';
 import type { ServedMailbox } from './served-mailboxes.service';
 import { INCOMING_SETTINGS, IncomingSettings } from './settings';
 
@@ -58,6 +59,14 @@ export class PollMailboxUseCase {
       if (signal?.aborted) {
         // The mailbox is another replica's now: its schedule is not this poll's to change.
         this.log.warn(`mailbox ${id}: poll stopped (lease lost): ${serverMessage(err)}`);
+        return undefined;
+      }
+      if (isRouterOutage(err)) {
+        // NATS or PostgreSQL is away, not the mail server: nothing to hold against the mailbox
+        // (no failure counted towards disabling it, no failure backoff); poll again at its interval.
+        this.log.warn(`mailbox ${id}: poll cut short by the router's own outage (${errorMessage(err)}); again in ${served.mailbox.pollIntervalSeconds} s`);
+        await this.states.postpone(id, served.mailbox.pollIntervalSeconds * 1000)
+          .catch((e) => this.log.warn(`mailbox ${id}: next poll not recorded: ${errorMessage(e)}`));
         return undefined;
       }
       // The server's own words ("Authentication failed.") when it gave any.
@@ -145,7 +154,8 @@ export class PollMailboxUseCase {
     const cursor = session.cursor;
     // IMAP: a new (or first-seen) UIDVALIDITY means UIDs say nothing: take the unseen messages.
     const rescan = !!cursor && state.uidvalidity !== cursor.uidValidity;
-    const listed = await session.list(!cursor || rescan ? (cursor ? { unseen: true } : { all: true }) : { afterUid: state.lastUid });
+    let listed = await session.list(!cursor || rescan ? (cursor ? { unseen: true } : { all: true }) : { afterUid: state.lastUid });
+    if (session.protocol === 'pop3') listed = await this.pop3Keys(id, listed);
     const { todo, end } = await this.notYetReceived(id, listed);
     const more = end < listed.length;
     const advance = async (upTo: number) => {
@@ -187,6 +197,25 @@ export class PollMailboxUseCase {
     const more = end < listed.length;
     if (!more && session.syncState && session.syncState !== state.syncState) await this.states.setSyncState(id, session.syncState);
     return { published, more };
+  }
+
+  /**
+   * POP3 lists the whole maildrop by UIDL. A UIDL whose message left the server (the router
+   * deleted it, or a listing no longer showed it) and is listed again names a new message: some
+   * servers reuse UIDLs. It gets the next key (`pop3:<uidl>#<n>`) and is received as new;
+   * otherwise the UIDL's latest key, which is known and skipped.
+   */
+  private async pop3Keys(mailboxId: string, listed: RemoteMessage[]): Promise<RemoteMessage[]> {
+    const uidls = listed.map((m) => m.uidl ?? '');
+    await this.received.markPop3LeftServer(mailboxId, uidls);
+    const generations = await this.received.pop3Generations(mailboxId, uidls);
+    return listed.map((m) => {
+      const g = m.uidl === undefined ? undefined : generations.get(m.uidl);
+      if (!g) return m;
+      if (!g.latestLeftServer) return { ...m, key: g.latestReceivedId.slice(mailboxId.length + 1) };
+      this.log.log(`mailbox ${mailboxId}: UIDL ${m.uidl} is back on the server after its message left: a new message`);
+      return { ...m, key: `${pop3Key(m.uidl!)}#${g.generations + 1}` };
+    });
   }
 
   /** Backfill: the listed messages never received before, ingested as new ones (the cursor left as it is). */
@@ -266,18 +295,21 @@ export class PollMailboxUseCase {
   }
 
   /**
-   * After a UIDVALIDITY change the same message has a new UID. If these exact bytes were
-   * received before, nothing is published again; a message still waiting to be settled is
-   * pointed at its new UID so that its verdict can be applied. Returns the receivedIds found so.
+   * The same message under a new UID: after a UIDVALIDITY change, or moved out of the INBOX and
+   * back (copied and expunged) by a client or a rule. If these exact bytes were received before
+   * (a copy with another UID: the server adds nothing to the bytes), nothing is published again;
+   * a message still waiting to be settled is pointed at its new UID so that its verdict can be
+   * applied. Returns the receivedIds found so.
    */
   private async sameMessagesMoved(mailboxId: string, found: { base: NewReceivedBase; sha256: string; uid?: number }[], uidValidity: number): Promise<Set<string>> {
-    const earlier = await this.received.findManyUnderOtherUidValidity(mailboxId, found.map((f) => f.sha256), uidValidity);
+    const earlier = await this.received.findEarlierImapCopies(mailboxId, found.map((f) => f.sha256), found.map((f) => f.base.receivedId));
     const moved = new Set<string>();
     for (const f of found) {
       const e = earlier.get(f.sha256);
       if (!e) continue;
       if (e.state !== 'settled') await this.received.relocate(e.receivedId, uidValidity, f.uid!);
-      this.log.log(`mailbox ${mailboxId}: ${f.base.receivedId} is ${e.receivedId} under a new UIDVALIDITY; not published again`);
+      const where = e.uidvalidity === uidValidity ? 'under a new UID' : 'under a new UIDVALIDITY';
+      this.log.log(`mailbox ${mailboxId}: ${f.base.receivedId} is ${e.receivedId} ${where}; not published again`);
       moved.add(f.base.receivedId);
     }
     return moved;
@@ -287,13 +319,19 @@ export class PollMailboxUseCase {
    * Applies verdicts on the server: tracked/ignored ⇒ seen (IMAP, EWS, Graph), moved to the
    * profile's processed folder when it names one, or deleted (deleteAfterProcessing); quarantined ⇒ untouched. One STORE (or STORE + EXPUNGE) over the UID set of the whole poll.
    */
-  private async settle(served: ServedMailbox, session: MailboxSession): Promise<{ receivedId: string; settleError?: string }[]> {
+  private async settle(served: ServedMailbox, session: MailboxSession): Promise<SettledRow[]> {
     const rows = await this.received.awaitingSettlement(served.mailbox.id, this.settings.maxMessagesPerPoll);
-    const done: { receivedId: string; settleError?: string }[] = [];
+    const done: SettledRow[] = [];
     const refs: MessageRef[] = [];
+    const deleting = served.mailbox.deleteAfterProcessing;
     for (const row of rows) {
       if (row.outcome === 'quarantined') {
         done.push({ receivedId: row.receivedId });
+        continue;
+      }
+      if (row.leftServerAt) {
+        // Gone already; its UIDL may name another message now, which must not be touched.
+        done.push({ receivedId: row.receivedId, settleError: 'the message had left the server before its verdict could be applied' });
         continue;
       }
       if (session.cursor && row.uidvalidity !== session.cursor.uidValidity) {
@@ -301,10 +339,10 @@ export class PollMailboxUseCase {
         continue;
       }
       refs.push({ uid: row.uid ?? undefined, uidl: row.uidl ?? undefined, itemId: row.itemId ?? undefined });
-      done.push({ receivedId: row.receivedId });
+      done.push({ receivedId: row.receivedId, deleted: deleting });
     }
     const folder = served.endpoint.processedFolder;
-    if (served.mailbox.deleteAfterProcessing) await session.deleteMany(refs);
+    if (deleting) await session.deleteMany(refs);
     else if (folder && session.moveMany) await session.moveMany(refs, folder);
     else await session.markSeenMany(refs);
     return done;
@@ -313,3 +351,18 @@ export class PollMailboxUseCase {
 
 type PublishableRow = Pick<ReceivedMessageEntity, 'receivedId' | 'protocol' | 'rawKey' | 'size' | 'sha256' | 'receivedAt'>;
 type NewReceivedBase = Pick<NewReceived, 'receivedId' | 'mailboxId' | 'protocol' | 'uidvalidity' | 'uid' | 'uidl' | 'itemId'>;
+
+/** PostgreSQL SQLSTATEs of a lost or refused database connection (class 08, shutdown, too many). */
+const DATABASE_AWAY_STATES = /^(08\d{3}|57P0[123]|53300)$/;
+
+/**
+ * A failure of the router's own infrastructure — the broker (a NatsError, the publisher's
+ * deadline) or the database (its SQLSTATEs, TypeORM around a lost connection) — as opposed to the
+ * mail server's. A bare ECONNREFUSED is not enough to tell: it counts against the mailbox.
+ */
+export function isRouterOutage(err: unknown): boolean {
+  if (err instanceof InfrastructureUnavailableError) return true;
+  if (!err || typeof err !== 'object' || !isInfrastructureError(err)) return false;
+  const e = err as { name?: unknown; code?: unknown; driverError?: unknown };
+  return e.name === 'NatsError' || e.driverError !== undefined || (typeof e.code === 'string' && DATABASE_AWAY_STATES.test(e.code));
+}

@@ -10,6 +10,20 @@ export type NewReceived = Pick<
   'receivedId' | 'mailboxId' | 'protocol' | 'uidvalidity' | 'uid' | 'uidl' | 'rawKey' | 'size' | 'sha256' | 'state'
 > & Partial<Pick<ReceivedMessageEntity, 'itemId' | 'outcome' | 'reason' | 'reasonText' | 'settledAt'>>;
 
+export interface SettledRow {
+  receivedId: string;
+  settleError?: string;
+  /** The router deleted it on the server. */
+  deleted?: boolean;
+}
+
+export interface Pop3Generation {
+  /** Messages received under this UIDL so far (more than one when the server reused it). */
+  generations: number;
+  latestReceivedId: string;
+  latestLeftServer: boolean;
+}
+
 export interface MessageCounts {
   seen: number;
   tracked: number;
@@ -42,12 +56,15 @@ export class ReceivedMessageRepository {
     return row ?? undefined;
   }
 
-  /** findUnderOtherUidValidity for many messages in one query: sha256 → the earliest such row. */
-  async findManyUnderOtherUidValidity(mailboxId: string, sha256s: string[], uidvalidity: number): Promise<Map<string, ReceivedMessageEntity>> {
+  /**
+   * The same bytes received earlier in this mailbox over IMAP under another key (another
+   * UIDVALIDITY, or another UID: moved out and back, copied and expunged): sha256 → the earliest such row.
+   */
+  async findEarlierImapCopies(mailboxId: string, sha256s: string[], newReceivedIds: string[]): Promise<Map<string, ReceivedMessageEntity>> {
     const found = new Map<string, ReceivedMessageEntity>();
     if (sha256s.length === 0) return found;
     const rows = await this.repo.find({
-      where: { mailboxId, sha256: In([...new Set(sha256s)]), uidvalidity: Not(uidvalidity), protocol: 'imap' },
+      where: { mailboxId, sha256: In([...new Set(sha256s)]), receivedId: Not(In(newReceivedIds)), protocol: 'imap' },
       order: { receivedAt: 'ASC' },
     });
     for (const row of rows) if (row.sha256 && !found.has(row.sha256)) found.set(row.sha256, row);
@@ -115,15 +132,45 @@ export class ReceivedMessageRepository {
     return this.repo.find({ where: { mailboxId, state: 'verdict' }, order: { receivedAt: 'ASC' }, take: limit });
   }
 
-  /** One statement for the whole poll: rows still awaiting settlement become settled (with their error, if any). */
-  async markSettled(settled: { receivedId: string; settleError?: string }[]): Promise<void> {
+  /**
+   * One statement for the whole poll: rows still awaiting settlement become settled (with their
+   * error, if any); `deleted` ones are recorded as having left the server.
+   */
+  async markSettled(settled: SettledRow[]): Promise<void> {
     if (settled.length === 0) return;
     await this.repo.query(
-      `UPDATE ${this.tableName} r SET state = 'settled', settled_at = now(), settle_error = s.settle_error, updated_at = now()
-         FROM unnest($1::varchar[], $2::text[]) AS s(received_id, settle_error)
+      `UPDATE ${this.tableName} r SET state = 'settled', settled_at = now(), settle_error = s.settle_error, updated_at = now(),
+              left_server_at = CASE WHEN s.deleted THEN now() ELSE r.left_server_at END
+         FROM unnest($1::varchar[], $2::text[], $3::boolean[]) AS s(received_id, settle_error, deleted)
         WHERE r.received_id = s.received_id AND r.state = 'verdict'`,
-      [settled.map((s) => s.receivedId), settled.map((s) => s.settleError ?? null)],
+      [settled.map((s) => s.receivedId), settled.map((s) => s.settleError ?? null), settled.map((s) => !!s.deleted)],
     );
+  }
+
+  /** POP3: the mailbox's messages whose UIDL is not in the maildrop any more have left the server. */
+  async markPop3LeftServer(mailboxId: string, listedUidls: string[]): Promise<void> {
+    await this.repo.query(
+      `UPDATE ${this.tableName} SET left_server_at = now(), updated_at = now()
+        WHERE mailbox_id = $1 AND protocol = 'pop3' AND left_server_at IS NULL AND NOT (uidl = ANY($2::varchar[]))`,
+      [mailboxId, listedUidls],
+    );
+  }
+
+  /** POP3: for each UIDL, how many messages had it, and the latest one's receivedId and whether it left the server. */
+  async pop3Generations(mailboxId: string, uidls: string[]): Promise<Map<string, Pop3Generation>> {
+    const found = new Map<string, Pop3Generation>();
+    if (uidls.length === 0) return found;
+    const rows = (await this.repo.query(
+      `SELECT uidl, count(*)::int AS generations,
+              (array_agg(received_id ORDER BY received_at DESC, received_id DESC))[1] AS latest,
+              (array_agg(left_server_at IS NOT NULL ORDER BY received_at DESC, received_id DESC))[1] AS latest_left
+         FROM ${this.tableName}
+        WHERE mailbox_id = $1 AND protocol = 'pop3' AND uidl = ANY($2::varchar[])
+        GROUP BY uidl`,
+      [mailboxId, uidls],
+    )) as { uidl: string; generations: number; latest: string; latest_left: boolean }[];
+    for (const r of rows) found.set(r.uidl, { generations: r.generations, latestReceivedId: r.latest, latestLeftServer: r.latest_left });
+    return found;
   }
 
   async counts(mailboxId: string): Promise<MessageCounts> {

@@ -78,6 +78,13 @@ export class ReceivedMessageEntity {
   @Column({ name: 'settle_error', type: 'text', nullable: true })
   settleError!: string | null;
 
+  /**
+   * When the message left the server: deleted by the router after its verdict, or missing from
+   * a POP3 listing. POP3 servers may give its UIDL to a new message afterwards; that one is new.
+   */
+  @Column({ name: 'left_server_at', type: 'timestamptz', nullable: true })
+  leftServerAt!: Date | null;
+
   @CreateDateColumn({ name: 'received_at', type: 'timestamptz' })
   receivedAt!: Date;
 

@@ -86,14 +86,16 @@ export class SendEmailUseCase {
       throw new RetryLaterError(`email ${cmd.emailId} is being sent by another worker`, wait);
     }
     if (claim.possibleDuplicate) {
-      this.log.warn(`email ${cmd.emailId}: an earlier attempt died mid-send; sending again as ${claim.messageId} (possible duplicate)`);
+      this.log.warn(`email ${cmd.emailId}: an earlier attempt may have reached the server (it died mid-send or lost its connection without a reply); sending again as ${claim.messageId} (possible duplicate)`);
     }
 
     const message = { ...composeMessage(cmd), messageId: claim.messageId };
     const outcome = await this.whileHoldingLease(cmd.emailId, claim.attempts, () => this.transport.send(route.conn, message));
     const settled = this.settle(outcome, claim.attempts, lastDelivery);
     if (!settled) {
-      await this.sendLog.releaseAfterTransient(cmd.emailId, claim.attempts, outcome.response);
+      const unknown = !outcome.ok && !!outcome.deliveryUnknown;
+      if (unknown) this.log.warn(`email ${cmd.emailId}: the connection dropped without a reply to attempt ${claim.attempts}; the server may have it (possible duplicate)`);
+      await this.sendLog.releaseAfterTransient(cmd.emailId, claim.attempts, outcome.response, unknown);
       const delay = backoffDelay(this.settings.retry, claim.attempts);
       throw new TransientError(`attempt ${claim.attempts} of ${cmd.emailId} failed: ${outcome.response}`, delay);
     }
@@ -123,7 +125,10 @@ export class SendEmailUseCase {
     }
     if (outcome.class === 'permanent') return { state: 'failed', response: outcome.response, reason: outcome.response };
     if (attempts >= this.settings.maxAttempts || lastDelivery) {
-      return { state: 'failed', response: outcome.response, reason: `gave up after ${attempts} attempts: ${outcome.response}` };
+      return {
+        state: 'failed', response: outcome.response, reason: `gave up after ${attempts} attempts: ${outcome.response}`,
+        possibleDuplicate: !!outcome.deliveryUnknown,
+      };
     }
     return undefined;
   }

@@ -16,6 +16,8 @@ export interface AttemptOutcome {
   state: 'sent' | 'failed';
   response: string | null;
   reason: string | null;
+  /** This attempt's connection dropped without a reply: the server may hold a copy already. */
+  possibleDuplicate?: boolean;
 }
 
 interface ClaimedRow {
@@ -98,10 +100,11 @@ export class SendLogRepository {
   async finish(emailId: string, attempts: number, outcome: AttemptOutcome): Promise<SendLogEntity | null> {
     // One statement: the update returns the row it wrote (no second SELECT).
     const rows = (await this.repo.query(
-      `UPDATE ${this.table} SET state = $3, last_response = $4, reason = $5, attempt_lease_until = NULL, completed_at = now()
+      `UPDATE ${this.table} SET state = $3, last_response = $4, reason = $5, attempt_lease_until = NULL, completed_at = now(),
+         possible_duplicate = possible_duplicate OR $6
        WHERE email_id = $1 AND state = 'sending' AND attempts = $2
        RETURNING *`,
-      [emailId, attempts, outcome.state, outcome.response, outcome.reason],
+      [emailId, attempts, outcome.state, outcome.response, outcome.reason, outcome.possibleDuplicate ?? false],
     )) as [SendLogRow[], number];
     const row = rows[0][0];
     return row ? toEntity(row) : null;
@@ -116,14 +119,17 @@ export class SendLogRepository {
     );
   }
 
-  /** The attempt ended without delivery (4xx, connection trouble): a later attempt is a clean retry. */
-  async releaseAfterTransient(emailId: string, attempts: number, response: string): Promise<void> {
-    await this.repo
-      .createQueryBuilder()
-      .update(SendLogEntity)
-      .set({ lastResponse: response, attemptLeaseUntil: null })
-      .where('email_id = :emailId AND state = :sending AND attempts = :attempts', { emailId, sending: 'sending', attempts })
-      .execute();
+  /**
+   * The attempt ended without a delivery the server confirmed (4xx, connection trouble): a later
+   * attempt may go. `deliveryUnknown`: the connection went away with no reply, so the server may
+   * have taken the message; the email stays flagged possible duplicate from now on.
+   */
+  async releaseAfterTransient(emailId: string, attempts: number, response: string, deliveryUnknown = false): Promise<void> {
+    await this.repo.query(
+      `UPDATE ${this.table} SET last_response = $3, attempt_lease_until = NULL, possible_duplicate = possible_duplicate OR $4
+       WHERE email_id = $1 AND state = 'sending' AND attempts = $2`,
+      [emailId, attempts, response, deliveryUnknown],
+    );
   }
 
   /**

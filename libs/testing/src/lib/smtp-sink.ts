@@ -7,10 +7,19 @@ export interface SunkMessage {
   raw: Buffer;
   /** 1 for the first message the sink was offered, 2 for the next, … (accepted or not). */
   offer: number;
+  /** The script dropped the connection instead of answering (the sender got no reply). */
+  dropped?: boolean;
 }
 
-/** What the sink answers to the n-th DATA it is offered: undefined accepts (250). */
-export type SmtpScript = (offer: number, from: string, to: string[]) => { code: number; message: string } | undefined;
+/**
+ * What the sink does with the n-th message it is offered: undefined accepts (250); a reply
+ * refuses it with that code (a 421 also closes the connection, as smtp-server does); `drop`
+ * reads the whole message, DATA terminator included, and cuts the connection without a reply:
+ * the client cannot know whether it was accepted. A dropped message counts as received
+ * (`accepted`, with `dropped: true`): a real server may have queued it before it went away.
+ */
+export type SmtpScriptAction = { code: number; message: string } | { drop: true };
+export type SmtpScript = (offer: number, from: string, to: string[]) => SmtpScriptAction | undefined;
 
 export interface SmtpSinkOptions {
   auth?: { user: string; pass: string };
@@ -51,6 +60,10 @@ export class SmtpSink {
           const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
           const to = session.envelope.rcptTo.map((r) => r.address);
           const reply = this.opts.script?.(offer, from, to);
+          if (reply && 'drop' in reply) {
+            this.accepted.push({ from, to, raw: Buffer.concat(chunks), offer, dropped: true });
+            return this.dropConnectionOf(session.id);
+          }
           if (reply) {
             const err = new Error(reply.message) as Error & { responseCode: number };
             err.responseCode = reply.code;
@@ -72,6 +85,12 @@ export class SmtpSink {
     });
     this.port = (this.server as unknown as { server: { address(): AddressInfo } }).server.address().port;
     return this;
+  }
+
+  /** Destroys the socket of the session, without a word: the reply to DATA never comes. */
+  private dropConnectionOf(sessionId: string): void {
+    const connections = (this.server as unknown as { connections: Set<{ session?: { id: string }; _socket?: { destroy(): void } }> }).connections;
+    for (const c of connections) if (c.session?.id === sessionId) c._socket?.destroy();
   }
 
   async stop(): Promise<void> {

@@ -39,6 +39,12 @@ export interface SendFailure {
   responseCode?: number;
   /** The server's own reply (`550 5.1.1 mailbox unavailable`) or the network error. */
   response: string;
+  /**
+   * The connection ended while an answer was outstanding, without any reply: the server may
+   * have accepted the message before it went away (a drop after the DATA terminator looks
+   * exactly like this). Sending again may deliver a second copy.
+   */
+  deliveryUnknown?: boolean;
 }
 
 export type SendOutcome = SendSuccess | SendFailure;

@@ -41,8 +41,26 @@ export function smtpPoolOptions(conn: ServerConnection): SMTPPoolOptions {
 interface NodemailerError {
   message?: unknown;
   code?: unknown;
+  originalCode?: unknown;
+  /** nodemailer's timeouts say which phase ran out: CONNECTION_TIMEOUT, GREETING_TIMEOUT, SOCKET_TIMEOUT. */
+  timeoutType?: unknown;
   responseCode?: unknown;
   response?: unknown;
+}
+
+/**
+ * nodemailer codes (and the socket's own, kept as `originalCode`) of a connection that went
+ * away mid-conversation: closed, reset, or silent past the socket timeout. nodemailer does not
+ * say which command was outstanding, so a drop before the message was sent looks the same as
+ * one after the DATA terminator: both count as a delivery whose outcome is unknown.
+ */
+const MID_CONVERSATION_LOSS = new Set(['ECONNECTION', 'ETIMEDOUT', 'ECONNRESET', 'EPIPE']);
+
+function deliveryUnknown(e: NodemailerError, responseCode: number | undefined): boolean {
+  if (responseCode !== undefined) return false;
+  // Connecting or waiting for the greeting: no message was on the wire yet.
+  if (typeof e.timeoutType === 'string' && e.timeoutType !== 'SOCKET_TIMEOUT') return false;
+  return [e.code, e.originalCode].some((c) => typeof c === 'string' && MID_CONVERSATION_LOSS.has(c));
 }
 
 /** A nodemailer error as a typed failure, with the server's own words when it spoke. */
@@ -52,5 +70,8 @@ export function smtpFailure(err: unknown): SendFailure {
   const code = typeof e.code === 'string' ? e.code : undefined;
   const message = typeof e.message === 'string' ? e.message : String(err);
   const response = typeof e.response === 'string' && e.response.trim() ? e.response.trim() : message;
-  return { ok: false, class: classifySmtpFailure({ responseCode, code }), responseCode, response };
+  return {
+    ok: false, class: classifySmtpFailure({ responseCode, code }), responseCode, response,
+    ...(deliveryUnknown(e, responseCode) ? { deliveryUnknown: true } : {}),
+  };
 }
