@@ -224,6 +224,10 @@ export class BuiltinCrmConnector implements CrmConnector {
     return out;
   }
 
+  async confirmHandedOver(claims: Pick<OutgoingEmail, 'emailId' | 'claim'>[], leaseMs: number): Promise<void> {
+    await this.emails.extendClaims(claims, leaseMs);
+  }
+
   private async toOutgoing(email: EmailEntity, parties: EmailPartyEntity[]): Promise<OutgoingEmail> {
     const kind = email.ownerType as 'user' | 'queue';
     const owner = await this.records.find(kind, email.ownerId);

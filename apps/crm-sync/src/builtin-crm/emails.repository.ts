@@ -188,6 +188,17 @@ export class EmailsRepository {
     return this.scope.manager().find(EmailEntity, { where: { id: In(flat.map((r) => r.id)) }, order: { createdAt: 'ASC' } });
   }
 
+  /** Holds the claims (still `sending`, not claimed again since) for `leaseMs` from now; one statement. */
+  async extendClaims(claims: { emailId: string; claim: number }[], leaseMs: number): Promise<void> {
+    if (!claims.length) return;
+    await this.scope.manager().query(
+      `UPDATE crm.email e SET lease_until = now() + ($3::int * interval '1 millisecond')
+         FROM unnest($1::uuid[], $2::int[]) AS c(id, claim)
+        WHERE e.id = c.id AND e.claim_count = c.claim AND e.status = 'sending'`,
+      [claims.map((c) => c.emailId), claims.map((c) => c.claim), leaseMs],
+    );
+  }
+
   /** Sent: final. Idempotent; a failed email may still turn out sent (a late result). */
   async markSent(id: string, messageId: string, deliveryAttempts: number, sentAt: Date): Promise<boolean> {
     const res = await this.scope.manager().createQueryBuilder().update(EmailEntity)

@@ -10,6 +10,15 @@ import { CRM_SETTINGS, CrmSettings } from '../settings';
 export const DISPATCH_WINDOW = 16;
 
 /**
+ * Lease of a claim until its send command is in the broker (for a CRM that can extend claims):
+ * a claimer killed between claim and hand-over leaves `sending` rows that nothing would send,
+ * so they must come back soon, not after SEND_LEASE_MS. Once handed over, the claim is held
+ * for SEND_LEASE_MS. Generous against a slow publish: a claim taken back early only costs a
+ * second command, which outgoing's send log answers without sending again.
+ */
+export const HANDOVER_LEASE_MS = 30_000;
+
+/**
  * The outgoing flow's first half: claim each CRM's pending-send email (with a lease) — the
  * built-in CRM once, each Dataverse deployment on its own — and hand each email to `outgoing`
  * as a send command from the owner's published mailbox of that deployment.
@@ -38,8 +47,13 @@ export class DispatchOutgoingUseCase {
   }
 
   private async claimFrom(config: PublishedConfigV1, target: ClaimTarget): Promise<number> {
-    const claimed = await target.connector.claimPendingOutgoing(this.settings.claimBatchSize, this.settings.sendLeaseMs);
+    const { connector } = target;
+    const sendLeaseMs = this.settings.sendLeaseMs;
+    const confirm = connector.confirmHandedOver?.bind(connector);
+    const claimLeaseMs = confirm ? Math.min(HANDOVER_LEASE_MS, sendLeaseMs) : sendLeaseMs;
+    const claimed = await connector.claimPendingOutgoing(this.settings.claimBatchSize, claimLeaseMs);
     const mailboxes = this.mailboxesOf(config, target);
+    const handedOver: OutgoingEmail[] = [];
     // Pipelined: up to DISPATCH_WINDOW publishes wait for their acks at once (each is still
     // acked before the round ends; order between emails never mattered).
     let next = 0;
@@ -47,14 +61,22 @@ export class DispatchOutgoingUseCase {
       while (next < claimed.length) {
         const email = claimed[next++];
         try {
-          await this.dispatch(mailboxes, target, email);
+          if (await this.dispatch(mailboxes, target, email)) handedOver.push(email);
         } catch (err) {
-          // Stays `sending`: reclaimed when its lease runs out.
+          // Stays `sending`: reclaimed when its (hand-over) lease runs out.
           this.log.warn(`could not hand email ${email.emailId} (claim ${email.claim}) to outgoing: ${errorMessage(err)}`);
         }
       }
     };
     await Promise.all(Array.from({ length: Math.min(DISPATCH_WINDOW, claimed.length) }, worker));
+    if (confirm && handedOver.length && claimLeaseMs < sendLeaseMs) {
+      try {
+        await confirm(handedOver.map(({ emailId, claim }) => ({ emailId, claim })), sendLeaseMs);
+      } catch (err) {
+        // Their commands are in the broker: claimed again early, they only cost a second command.
+        this.log.warn(`could not hold ${handedOver.length} handed-over claim(s) for ${sendLeaseMs} ms: ${errorMessage(err)}`);
+      }
+    }
     return claimed.length;
   }
 
@@ -65,14 +87,15 @@ export class DispatchOutgoingUseCase {
     return config.mailboxes.filter((m) => !dataverse.has(m.deploymentId));
   }
 
-  private async dispatch(mailboxes: PublishedMailboxV1[], target: ClaimTarget, email: OutgoingEmail): Promise<void> {
+  /** Publishes the email's send command (true), or fails the email when it has nowhere to go from (false). */
+  private async dispatch(mailboxes: PublishedMailboxV1[], target: ClaimTarget, email: OutgoingEmail): Promise<boolean> {
     const mailbox = senderMailbox(mailboxes, email);
     if (!mailbox) {
       await target.connector.markFailed({
         emailId: email.emailId, messageId: '', deliveryAttempts: 0,
         reason: `no published mailbox with an outgoing profile for ${email.from.address}`,
       });
-      return;
+      return false;
     }
     await this.publisher.publish('sendCommand', {
       emailId: email.emailId, claim: email.claim, deploymentId: mailbox.deploymentId, mailboxId: mailbox.id,
@@ -80,6 +103,7 @@ export class DispatchOutgoingUseCase {
       subject: email.subject, trackingToken: email.trackingToken, text: email.text, html: email.html,
       inReplyTo: email.inReplyTo, references: email.references,
     }, `${email.emailId}:${email.claim}`);
+    return true;
   }
 }
 

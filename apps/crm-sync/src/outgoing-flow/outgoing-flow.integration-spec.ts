@@ -3,7 +3,9 @@ import type { NatsConnection } from 'nats';
 import { streamName } from '@mailrouter/contracts';
 import { ConfigStore, EventConsumers, EventPublisher, NATS_CONNECTION } from '@mailrouter/messaging';
 import { createTestDatabase, deleteNatsPrefix, TestDatabase, testNatsPrefix, TEST_NATS_URL, waitFor } from '@mailrouter/testing';
+import { DataSource } from 'typeorm';
 import { CrmSyncUnderTest, startCrmSync } from '../testing/crm-sync.harness';
+import { BuiltinCrmConnector } from '../builtin-crm/builtin-crm.connector';
 
 interface SeenCommand {
   command: SendCommandV1;
@@ -146,6 +148,26 @@ describe('crm-sync outgoing flow: pending-send → send command → result (real
     expect((await crm.api('POST', `/crm/v1/emails/${draft.id}/send`)).status).toBe(409);
     const seen = await waitFor('the send command', () => commandsFor(draft.id)[0]);
     expect(seen.command.trackingToken).toBe(queued.body.trackingToken);
+    await result(draft.id, { outcome: 'sent' }, `${draft.id}:r1`);
+    await waitFor('sent', async () => (await email(draft.id)).status === 'sent');
+  });
+
+  it('a claim confirmed as handed over is held for the given lease, a stale claim number changes nothing', async () => {
+    const draft = await compose({ fromUserId: ids.olga, to: ['bob@acme.test'], subject: 'Handed over', text: 'x' });
+    // As a claimer leaves it: sending, claim 1, leased far ahead (the claim loop leaves it alone).
+    const db = crm.app.get(DataSource);
+    await db.query(`UPDATE crm.email SET status = 'sending', claim_count = 1, lease_until = now() + interval '1 hour' WHERE id = $1`, [draft.id]);
+    const leaseLeft = async () => {
+      const [row] = await db.query(`SELECT extract(epoch FROM lease_until - now()) * 1000 AS ms FROM crm.email WHERE id = $1`, [draft.id]);
+      return Number(row.ms);
+    };
+    const connector = crm.app.get(BuiltinCrmConnector);
+    await connector.confirmHandedOver([{ emailId: draft.id, claim: 2 }], 500);
+    expect(await leaseLeft()).toBeGreaterThan(3_000_000);
+    await connector.confirmHandedOver([{ emailId: draft.id, claim: 1 }], 500);
+    expect(await leaseLeft()).toBeLessThanOrEqual(500);
+    // The lease it was given ran out without a result: claimed again.
+    await waitFor('the second claim', () => commandsFor(draft.id).find((c) => c.command.claim === 2), 20_000);
     await result(draft.id, { outcome: 'sent' }, `${draft.id}:r1`);
     await waitFor('sent', async () => (await email(draft.id)).status === 'sent');
   });

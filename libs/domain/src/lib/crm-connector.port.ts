@@ -128,6 +128,13 @@ export interface CrmConnector {
   checkIncoming(email: IncomingEmail): Promise<CheckIncomingResult>;
   deliverIncoming(email: IncomingEmail, check: CheckIncomingResult): Promise<DeliverIncomingResult>;
   claimPendingOutgoing(limit: number, leaseMs: number): Promise<OutgoingEmail[]>;
+  /**
+   * Optional, for a CRM that can hold a claim for longer once it is handed over: these claims
+   * are now send commands in the broker, hold them for `leaseMs` from now. A connector that has
+   * it is claimed with a short hand-over lease, so that a claimer that died between claim and
+   * hand-over delays its emails by that lease only. Ignores a claim another claimer took since.
+   */
+  confirmHandedOver?(claims: Pick<OutgoingEmail, 'emailId' | 'claim'>[], leaseMs: number): Promise<void>;
   markSent(outcome: SendOutcome): Promise<void>;
   markFailed(outcome: SendOutcome & { reason: string }): Promise<void>;
 }
