@@ -8,3 +8,6 @@ export * from './lib/wait';
 export * from './lib/schema-drift';
 export * from './lib/tcp-proxy';
 export * from './lib/hostile-server';
+export * from './lib/private-nats';
+export * from './lib/private-postgres';
+export * from './lib/hostile-mail-corpus';
