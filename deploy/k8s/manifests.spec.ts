@@ -50,6 +50,7 @@ const SECRET_SAMPLES: Record<string, string> = {
   DATABASE_URL: 'postgres://mailrouter@db.example:5432/mailrouter',
   ROUTER_API_TOKEN: 'x'.repeat(32),
   ROUTER_SECRET_KEY: Buffer.alloc(32, 7).toString('base64'),
+  METRICS_TOKEN: 'm'.repeat(32),
 };
 
 function schemaFor(app: App): Env[] {

@@ -161,3 +161,38 @@ describe('GET /metrics of an app on a real NATS JetStream', () => {
     expect(sample(text, 'mailrouter_mailbox_poll_errors_total', { mailbox: 'mb-1' })).toBeUndefined();
   });
 });
+
+describe('GET /metrics with METRICS_TOKEN set', () => {
+  const prefix = testNatsPrefix();
+  const token = 'scrape-only-token-0123456789';
+  let app: INestApplication;
+  let url: string;
+
+  beforeAll(async () => {
+    const mod = await Test.createTestingModule({
+      imports: [
+        MessagingModule.forRoot('spec', { url: TEST_NATS_URL, prefix, clientName: 'metrics-token-spec' }),
+        MetricsModule.forRoot('spec', { appName: 'spec', lagIntervalMs: 100, token }),
+      ],
+    }).compile();
+    app = mod.createNestApplication();
+    await app.listen(0, '127.0.0.1');
+    url = `${await app.getUrl()}`.replace('[::1]', '127.0.0.1');
+  });
+
+  afterAll(async () => {
+    await app.close();
+    await deleteNatsPrefix(prefix);
+  });
+
+  it('refuses a scrape without the token or with another, and answers the one that sends it', async () => {
+    const none = await fetch(`${url}/metrics`);
+    const wrong = await fetch(`${url}/metrics`, { headers: { authorization: 'Bearer not-the-token-at-all' } });
+    const right = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+    console.log(`metrics with a token: none → ${none.status}, wrong → ${wrong.status}, right → ${right.status}`);
+    expect([none.status, wrong.status]).toEqual([401, 401]);
+    expect(await none.text()).toContain('METRICS_TOKEN');
+    expect(right.status).toBe(200);
+    expect(await right.text()).toContain('nodejs_eventloop_lag_seconds');
+  });
+});

@@ -36,7 +36,7 @@ class PoolWatcher implements OnApplicationBootstrap {
 }
 
 /**
- * Prometheus metrics of one app: GET /metrics on its HTTP port (no token), counters fed by
+ * Prometheus metrics of one app: GET /metrics on its HTTP port (METRICS_TOKEN, if set), counters fed by
  * the EventPublisher / EventConsumers (through MESSAGING_OBSERVER), consumer lag sampled from
  * JetStream, the DB pool, and Node's default process metrics. Import it once per app, next to
  * MessagingModule.forRoot(appName); inject RouterMetrics (optional) where an app observes more.
