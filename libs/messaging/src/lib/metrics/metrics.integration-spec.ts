@@ -10,6 +10,7 @@ import { EventConsumers } from '../event-consumer';
 import { HealthModule } from '../health';
 import { MetricsModule } from './metrics.module';
 import { RouterMetrics } from './router-metrics';
+import type { MetricsSettings } from './metrics.settings';
 
 /** Like the apps' BearerTokenGuard with a token nobody sends: every controller route is refused. */
 @Injectable()
@@ -37,23 +38,28 @@ function sample(text: string, name: string, labels: Record<string, string>): num
   return undefined;
 }
 
+/** A Nest app with messaging, metrics (these settings) and health behind a guard that refuses everything. */
+async function startApp(prefix: string, metrics: MetricsSettings): Promise<{ app: INestApplication; url: string }> {
+  const mod = await Test.createTestingModule({
+    imports: [
+      MessagingModule.forRoot('spec', { url: TEST_NATS_URL, prefix, clientName: 'metrics-spec' }),
+      MetricsModule.forRoot('spec', metrics),
+      HealthModule,
+    ],
+    providers: [{ provide: APP_GUARD, useClass: RefuseEverything }],
+  }).compile();
+  const app = mod.createNestApplication();
+  await app.listen(0, '127.0.0.1');
+  return { app, url: `${await app.getUrl()}`.replace('[::1]', '127.0.0.1') };
+}
+
 describe('GET /metrics of an app on a real NATS JetStream', () => {
   const prefix = testNatsPrefix();
   let app: INestApplication;
   let url: string;
 
   beforeAll(async () => {
-    const mod = await Test.createTestingModule({
-      imports: [
-        MessagingModule.forRoot('spec', { url: TEST_NATS_URL, prefix, clientName: 'metrics-spec' }),
-        MetricsModule.forRoot('spec', { appName: 'spec', lagIntervalMs: 100 }),
-        HealthModule,
-      ],
-      providers: [{ provide: APP_GUARD, useClass: RefuseEverything }],
-    }).compile();
-    app = mod.createNestApplication();
-    await app.listen(0, '127.0.0.1');
-    url = `${await app.getUrl()}`.replace('[::1]', '127.0.0.1');
+    ({ app, url } = await startApp(prefix, { appName: 'spec', lagIntervalMs: 100 }));
   });
 
   afterAll(async () => {
@@ -169,15 +175,7 @@ describe('GET /metrics with METRICS_TOKEN set', () => {
   let url: string;
 
   beforeAll(async () => {
-    const mod = await Test.createTestingModule({
-      imports: [
-        MessagingModule.forRoot('spec', { url: TEST_NATS_URL, prefix, clientName: 'metrics-token-spec' }),
-        MetricsModule.forRoot('spec', { appName: 'spec', lagIntervalMs: 100, token }),
-      ],
-    }).compile();
-    app = mod.createNestApplication();
-    await app.listen(0, '127.0.0.1');
-    url = `${await app.getUrl()}`.replace('[::1]', '127.0.0.1');
+    ({ app, url } = await startApp(prefix, { appName: 'spec', lagIntervalMs: 100, token }));
   });
 
   afterAll(async () => {
