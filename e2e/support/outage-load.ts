@@ -3,9 +3,10 @@
  * mailboxes and many emails to send into an SmtpSink, then the exactly-once accounting of what
  * came out — activities per received message, copies per sent email, quarantined records.
  */
+import { readFileSync } from 'node:fs';
 import { simpleParser } from 'mailparser';
 import { Client } from 'pg';
-import { buildMime, imapClient, MailUser, SmtpSink, waitFor } from '@mailrouter/testing';
+import { AppName, buildMime, imapClient, MailUser, SmtpSink, waitFor } from '@mailrouter/testing';
 import { RouterUnderTest } from './router';
 import { emailsFor, EmailView, World } from './demo-world';
 
@@ -161,4 +162,12 @@ export function exitedServices(router: RouterUnderTest): string[] {
       return true;
     }
   }).map(([app]) => app);
+}
+
+/** Lines of a service's log (its current process) that match `pattern`, colours stripped. */
+export function logLinesMatching(router: RouterUnderTest, app: AppName, pattern: RegExp): string[] {
+  const svc = router.services.get(app);
+  if (!svc) return [];
+  const text = readFileSync(svc.logFile, 'utf8').replace(/\x1b\[[0-9;]*m/g, '');
+  return text.split('\n').filter((l) => pattern.test(l));
 }

@@ -9,6 +9,7 @@ import { SendCommandConsumer } from './send/send-command.consumer';
 import { SendEmailUseCase } from './send/send-email.usecase';
 import { SendLogRepository } from './send/send-log.repository';
 import { SendResultsRepository } from './send/send-results.repository';
+import { UnrecordedOutcomes } from './send/unrecorded-outcomes';
 import { OUTGOING_SETTINGS, outgoingSettingsFromEnv } from './settings';
 import { OutgoingAccessRepository } from './test-access/outgoing-access.repository';
 import { TestAccessNatsController } from './test-access/test-access.nats-controller';
@@ -32,6 +33,8 @@ import { TestOutgoingAccessUseCase } from './test-access/test-outgoing-access.us
     SendResultsRepository,
     QuarantineRepository,
     OutgoingAccessRepository,
+    // One per process: outcomes the database was away for, recorded when the command runs again.
+    { provide: UnrecordedOutcomes, useFactory: () => new UnrecordedOutcomes() },
     SendEmailUseCase,
     TestOutgoingAccessUseCase,
     SendCommandConsumer,

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { SendCommandV1, SendResultV1 } from '@mailrouter/contracts';
 import { backoffDelay } from '@mailrouter/domain';
 import type { SendOutcome } from '@mailrouter/mail-adapters';
-import { RetryLaterError, TransientError } from '@mailrouter/platform';
+import { errorMessage, RetryLaterError, TransientError } from '@mailrouter/platform';
 import { MailboxDirectoryRepository } from '../mailboxes/mailbox-directory.repository';
 import { OUTGOING_SETTINGS, type OutgoingSettings } from '../settings';
 import { addressProblems, composeMessage, messageIdOf } from './compose-message';
@@ -10,6 +10,7 @@ import { MailTransportRepository } from './mail-transport.repository';
 import type { SendLogEntity } from './send-log.entity';
 import { SendLogRepository, type AttemptOutcome } from './send-log.repository';
 import { SendResultsRepository } from './send-results.repository';
+import { UnrecordedOutcomes, type UnrecordedOutcome } from './unrecorded-outcomes';
 
 export interface Delivery {
   /** 1 on the first delivery of this command message. */
@@ -54,10 +55,13 @@ export class SendEmailUseCase {
     private readonly directory: MailboxDirectoryRepository,
     private readonly transport: MailTransportRepository,
     private readonly results: SendResultsRepository,
+    private readonly unrecorded: UnrecordedOutcomes,
     @Inject(OUTGOING_SETTINGS) private readonly settings: OutgoingSettings,
   ) {}
 
   async execute(cmd: SendCommandV1, delivery: Delivery): Promise<void> {
+    // First: an outcome the server gave this process that the database was away for.
+    if (await this.recordKnownOutcome(cmd)) return;
     const lastDelivery = delivery.deliveryCount >= delivery.maxAttempts;
     // The route is in memory; a recorded outcome is found by beginAttempt (one statement) or below.
     const route = await this.directory.resolve(cmd.mailboxId);
@@ -95,13 +99,54 @@ export class SendEmailUseCase {
     if (!settled) {
       const unknown = !outcome.ok && !!outcome.deliveryUnknown;
       if (unknown) this.log.warn(`email ${cmd.emailId}: the connection dropped without a reply to attempt ${claim.attempts}; the server may have it (possible duplicate)`);
-      await this.sendLog.releaseAfterTransient(cmd.emailId, claim.attempts, outcome.response, unknown);
-      const delay = backoffDelay(this.settings.retry, claim.attempts);
-      throw new TransientError(`attempt ${claim.attempts} of ${cmd.emailId} failed: ${outcome.response}`, delay);
+      const retry: UnrecordedOutcome = { kind: 'retry', attempts: claim.attempts, messageId: claim.messageId, response: outcome.response, deliveryUnknown: unknown };
+      await this.keepingIfUnrecorded(cmd.emailId, retry, () => this.sendLog.releaseAfterTransient(cmd.emailId, claim.attempts, outcome.response, unknown));
+      throw this.retryAfter(cmd.emailId, claim.attempts, outcome.response);
     }
-    const row = await this.sendLog.finish(cmd.emailId, claim.attempts, settled);
+    const known: UnrecordedOutcome = { kind: 'settled', attempts: claim.attempts, messageId: claim.messageId, outcome: settled };
+    const row = await this.keepingIfUnrecorded(cmd.emailId, known, () => this.sendLog.finish(cmd.emailId, claim.attempts, settled));
     // null: our attempt outlived its lease and another took over; that one reports.
     if (row) await this.report(row, cmd.deploymentId);
+  }
+
+  /**
+   * Records an attempt's outcome kept in memory because the database was away when it came
+   * (see UnrecordedOutcomes) and reports it: true when that settled the command. Throws while
+   * the database is still away (the entry stays), so the consumer runs this again.
+   */
+  private async recordKnownOutcome(cmd: SendCommandV1): Promise<boolean> {
+    const known = this.unrecorded.get(cmd.emailId);
+    if (!known) return false;
+    if (known.kind === 'retry') {
+      await this.sendLog.releaseAfterTransient(cmd.emailId, known.attempts, known.response, known.deliveryUnknown);
+      this.unrecorded.forget(cmd.emailId);
+      throw this.retryAfter(cmd.emailId, known.attempts, known.response);
+    }
+    const row = await this.sendLog.finish(cmd.emailId, known.attempts, known.outcome);
+    this.unrecorded.forget(cmd.emailId);
+    // null: the log no longer holds our attempt as running — the write did commit before the
+    // connection went (the log has the outcome), or our lease ran out and another replica took
+    // the email over. Either way the log decides, as for any command.
+    if (!row) return false;
+    this.log.log(`email ${cmd.emailId}: recorded attempt ${known.attempts} (${row.state}, ${known.messageId}) now that the database is back; not sent again`);
+    await this.report(row, cmd.deploymentId);
+    return true;
+  }
+
+  /** Runs the write of an attempt's outcome; if it fails (the database went away), keeps the outcome in memory for the re-run. */
+  private async keepingIfUnrecorded<T>(emailId: string, outcome: UnrecordedOutcome, write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (err) {
+      this.unrecorded.remember(emailId, outcome);
+      this.log.warn(`email ${emailId}: could not record attempt ${outcome.attempts} (${errorMessage(err)}); kept in memory, recorded when the command runs again instead of sending again`);
+      throw err;
+    }
+  }
+
+  private retryAfter(emailId: string, attempts: number, response: string): TransientError {
+    const delay = backoffDelay(this.settings.retry, attempts);
+    return new TransientError(`attempt ${attempts} of ${emailId} failed: ${response}`, delay);
   }
 
   /** Renews the attempt's lease while `work` runs, so only a dead process's attempt expires. */
