@@ -1,46 +1,22 @@
-import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
-import { connect, NatsConnection } from 'nats';
 import { DataSource } from 'typeorm';
-import {
-  EVENTS, prefixed, PublishedConfigInputV1, SendCommandV1, SendResultV1, streamName,
-} from '@mailrouter/contracts';
+import { EVENTS, prefixed, SendCommandV1, SendResultV1 } from '@mailrouter/contracts';
 import { deterministicMessageId } from '@mailrouter/domain';
-import {
-  ConfigStore, EventPublisher, messagingSettingsFromEnv, natsMicroserviceOptions, RpcClient,
-} from '@mailrouter/messaging';
-import { migrateDatabase, sealSecret } from '@mailrouter/platform';
-import {
-  createTestDatabase, deleteNatsPrefix, SmtpSink, SunkMessage, TEST_NATS_URL, TestDatabase, testNatsPrefix, waitFor,
-} from '@mailrouter/testing';
+import { RpcClient } from '@mailrouter/messaging';
+import { sealSecret } from '@mailrouter/platform';
+import { SmtpSink, SunkMessage, waitFor } from '@mailrouter/testing';
 import { SendResultsRepository } from './send/send-results.repository';
+import { OutgoingApp, smtpEndpoint, testSendCommand } from './testing/outgoing-app';
 
 const SMTP_USER = 'router';
 const SMTP_PASS = 's3cret';
-const MAILBOX_ID = 'mbx-alice';
 const MAX_ATTEMPTS = 3;
 
 function command(emailId: string, overrides: Partial<SendCommandV1> = {}): SendCommandV1 {
-  return {
-    emailId,
-    claim: 1,
-    deploymentId: 'dep-1',
-    mailboxId: MAILBOX_ID,
-    from: { address: 'alice@example.com', name: 'Alice' },
-    to: [{ address: 'bob@example.org', name: 'Bob' }],
-    cc: [],
-    bcc: [],
-    subject: 'Your quote',
-    trackingToken: 'CRM:00010042',
-    text: 'Hello Bob',
-    references: [],
-    ...overrides,
-  };
+  return testSendCommand(emailId, overrides);
 }
 
-/** The header block of a raw message, unfolded, one header per entry. */
 function headerLines(raw: Buffer): string[] {
   const text = raw.toString('utf8');
   return text.slice(0, text.indexOf('\r\n\r\n')).replace(/\r\n[ \t]+/g, ' ').split('\r\n');
@@ -54,7 +30,8 @@ function header(raw: Buffer, name: string): string[] {
 // The per-project testTimeout of jest.config.js is not applied: give real servers time.
 
 describe('outgoing service: send commands in, mail out over SMTP, results back', () => {
-  const prefix = testNatsPrefix();
+  const outgoing = new OutgoingApp();
+  const { prefix } = outgoing;
   const secretKey = randomBytes(32);
   const offersTo = new Map<string, number>();
   const sink = new SmtpSink({
@@ -69,106 +46,44 @@ describe('outgoing service: send commands in, mail out over SMTP, results back',
       return undefined;
     },
   });
-  let db: TestDatabase;
   let app: INestApplication;
-  let nc: NatsConnection;
-  const savedEnv = { ...process.env };
   let published: SendResultV1[] = [];
 
   function endpoint(pass = SMTP_PASS) {
-    return {
-      profileId: 'smtp-profile',
-      protocol: 'smtp' as const,
-      host: '127.0.0.1',
-      port: sink.port,
-      security: 'none' as const,
-      auth: { type: 'basic' as const, username: SMTP_USER, password: sealSecret(secretKey, pass) },
-      allowInvalidCertificates: false,
-      maxConnections: 2,
-    };
+    return smtpEndpoint(sink.port, { auth: { type: 'basic' as const, username: SMTP_USER, password: sealSecret(secretKey, pass) } });
   }
 
-  /** Every sendResult in the stream for this email (what crm-sync would read). */
-  async function resultsInStream(emailId: string): Promise<SendResultV1[]> {
-    const jsm = await nc.jetstreamManager();
-    const stream = streamName(prefix, EVENTS.sendResult.stream);
-    const info = await jsm.streams.info(stream);
-    const subject = prefixed(prefix, EVENTS.sendResult.subject);
-    const found: SendResultV1[] = [];
-    for (let seq = info.state.first_seq; seq <= info.state.last_seq && info.state.messages > 0; seq++) {
-      const m = await jsm.streams.getMessage(stream, { seq }).catch(() => undefined);
-      if (!m || m.subject !== subject) continue;
-      const r = m.json<SendResultV1>();
-      if (r.emailId === emailId) found.push(r);
-    }
-    return found;
-  }
-
-  async function resultOf(emailId: string): Promise<SendResultV1> {
-    const [r] = await waitFor(`the result of ${emailId}`, async () => {
-      const rs = await resultsInStream(emailId);
-      return rs.length ? rs : undefined;
-    }, 30_000);
-    return r;
-  }
+  const resultsInStream = (emailId: string) => outgoing.resultsInStream(emailId);
+  const resultOf = (emailId: string) => outgoing.resultOf(emailId, 30_000);
 
   function sunk(messageId: string): SunkMessage[] {
     return sink.accepted.filter((m) => header(m.raw, 'Message-ID').includes(messageId));
   }
 
-  async function publish(cmd: SendCommandV1, msgId = `${cmd.emailId}:claim:${cmd.claim}`): Promise<void> {
-    await app.get(EventPublisher).publish('sendCommand', cmd, msgId);
-  }
+  const publish = (cmd: SendCommandV1, msgId?: string) => outgoing.publish(cmd, msgId);
 
   beforeAll(async () => {
     await sink.start();
-    db = await createTestDatabase();
-    Object.assign(process.env, {
-      DATABASE_URL: db.url,
-      NATS_URL: TEST_NATS_URL,
-      NATS_PREFIX: prefix,
+    await outgoing.start(endpoint(), {
       ROUTER_SECRET_KEY: secretKey.toString('base64'),
       SEND_MAX_ATTEMPTS: String(MAX_ATTEMPTS),
       SEND_RETRY_INITIAL_MS: '200',
       SEND_RETRY_MAX_MS: '1000',
       SEND_IN_FLIGHT_RECHECK_MS: '200',
+    }, (built: INestApplication) => {
+      app = built;
+      const results = app.get(SendResultsRepository);
+      const original = results.publish.bind(results);
+      jest.spyOn(results, 'publish').mockImplementation(async (r) => {
+        published.push(r);
+        return original(r);
+      });
     });
-    // Env first: the module reads it when it is imported (subjects, data source).
-    const { AppModule } = await import('./app.module');
-    const { dataSourceOptions } = await import('./data-source');
-    await migrateDatabase(dataSourceOptions());
-    nc = await connect({ servers: TEST_NATS_URL });
-    const mod = await Test.createTestingModule({ imports: [AppModule] }).compile();
-    app = mod.createNestApplication({ logger: ['error'] });
-    app.connectMicroservice(natsMicroserviceOptions('outgoing', messagingSettingsFromEnv('outgoing')));
-    await app.startAllMicroservices();
-    const results = app.get(SendResultsRepository);
-    const original = results.publish.bind(results);
-    jest.spyOn(results, 'publish').mockImplementation(async (r) => {
-      published.push(r);
-      return original(r);
-    });
-    const config: PublishedConfigInputV1 = {
-      schema: 'mailrouter.config.v1',
-      version: 1,
-      publishedAt: new Date().toISOString(),
-      deployments: [{ id: 'dep-1', name: 'Test', crm: { type: 'builtin' } }],
-      mailboxes: [{
-        id: MAILBOX_ID, deploymentId: 'dep-1', kind: 'user', address: 'alice@example.com', enabled: true,
-        deleteAfterProcessing: false, pollIntervalSeconds: 60, outgoing: endpoint(),
-      }],
-    };
-    await app.get(ConfigStore).write(config);
-    await app.init();
   });
 
   afterAll(async () => {
-    await app?.close();
-    await nc?.close();
+    await outgoing.stop();
     await sink.stop();
-    await db?.drop();
-    await deleteNatsPrefix(prefix);
-    process.env = savedEnv;
   });
 
   beforeEach(() => {
@@ -284,7 +199,7 @@ describe('outgoing service: send commands in, mail out over SMTP, results back',
 
   it('keeps an unreadable send command in the quarantine table with the reason, and sends nothing', async () => {
     const before = sink.offers;
-    await nc.jetstream().publish(prefixed(prefix, EVENTS.sendCommand.subject), Buffer.from(JSON.stringify({ emailId: 'email-bad' })), { msgID: 'email-bad:claim:1' });
+    await outgoing.nc.jetstream().publish(prefixed(prefix, EVENTS.sendCommand.subject), Buffer.from(JSON.stringify({ emailId: 'email-bad' })), { msgID: 'email-bad:claim:1' });
     const [row] = await waitFor('the quarantined command', async () => {
       const rows = (await app.get(DataSource).query(`SELECT msg_id, reason, payload FROM outgoing.quarantine WHERE msg_id = 'email-bad:claim:1'`)) as { msg_id: string; reason: string; payload: { emailId: string } }[];
       return rows.length ? rows : undefined;

@@ -1,37 +1,17 @@
-import 'reflect-metadata';
-import { randomBytes } from 'node:crypto';
-import type { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
-import { connect, NatsConnection } from 'nats';
-import {
-  EVENTS, prefixed, PublishedConfigInputV1, SendCommandV1, SendResultV1, streamName,
-} from '@mailrouter/contracts';
+import type { SendResultV1 } from '@mailrouter/contracts';
 import { deterministicMessageId } from '@mailrouter/domain';
-import {
-  ConfigStore, EventPublisher, messagingSettingsFromEnv, natsMicroserviceOptions, RouterMetrics,
-} from '@mailrouter/messaging';
-import { migrateDatabase } from '@mailrouter/platform';
-import {
-  createTestDatabase, deleteNatsPrefix, SmtpScriptAction, SmtpSink, SunkMessage, TEST_NATS_URL, TestDatabase, testNatsPrefix, waitFor,
-} from '@mailrouter/testing';
+import { RouterMetrics } from '@mailrouter/messaging';
+import { SmtpScriptAction, SmtpSink, SunkMessage } from '@mailrouter/testing';
+import { OutgoingApp, smtpEndpoint, TEST_SENDER, testSendCommand } from './testing/outgoing-app';
 
 /**
  * Issue 6, fault 4: what the SMTP server answers (or fails to answer) decides retry, failure,
  * and whether a second copy may exist. Each test prints one count line.
  * Complements outgoing.integration-spec.ts (451 once, 550, 4xx until give-up, crashed attempt).
  */
-const MAILBOX_ID = 'mbx-alice';
-const FROM = 'alice@example.com';
+const FROM = TEST_SENDER;
 const MAX_ATTEMPTS = 3;
 const RETRY_INITIAL_MS = 400;
-
-function command(emailId: string, to: string): SendCommandV1 {
-  return {
-    emailId, claim: 1, deploymentId: 'dep-1', mailboxId: MAILBOX_ID,
-    from: { address: FROM, name: 'Alice' }, to: [{ address: to }], cc: [], bcc: [],
-    subject: 'Fault', trackingToken: 'CRM:00020001', text: 'Hello', references: [],
-  };
-}
 
 /** `local@` → what the sink does with each offer of a message to it (1-based); undefined accepts. */
 const SCRIPTS: Record<string, (n: number) => SmtpScriptAction | undefined> = {
@@ -45,8 +25,7 @@ const SCRIPTS: Record<string, (n: number) => SmtpScriptAction | undefined> = {
 };
 
 describe('outgoing against SMTP faults: 4xx retried with backoff, 5xx failed at once, a drop after DATA flagged possible duplicate', () => {
-  const prefix = testNatsPrefix();
-  const secretKey = randomBytes(32);
+  const outgoing = new OutgoingApp();
   /** Times of each offer per recipient. */
   const offers = new Map<string, number[]>();
   const sink = new SmtpSink({
@@ -57,33 +36,9 @@ describe('outgoing against SMTP faults: 4xx retried with backoff, 5xx failed at 
       return SCRIPTS[rcpt.split('@')[0]]?.(times.length);
     },
   });
-  let db: TestDatabase;
-  let app: INestApplication;
-  let nc: NatsConnection;
-  const savedEnv = { ...process.env };
-
-  async function resultsInStream(emailId: string): Promise<SendResultV1[]> {
-    const jsm = await nc.jetstreamManager();
-    const stream = streamName(prefix, EVENTS.sendResult.stream);
-    const info = await jsm.streams.info(stream);
-    const subject = prefixed(prefix, EVENTS.sendResult.subject);
-    const found: SendResultV1[] = [];
-    for (let seq = info.state.first_seq; seq <= info.state.last_seq && info.state.messages > 0; seq++) {
-      const m = await jsm.streams.getMessage(stream, { seq }).catch(() => undefined);
-      if (!m || m.subject !== subject) continue;
-      const r = m.json<SendResultV1>();
-      if (r.emailId === emailId) found.push(r);
-    }
-    return found;
-  }
-
   async function send(emailId: string, to: string): Promise<SendResultV1> {
-    await app.get(EventPublisher).publish('sendCommand', command(emailId, to), `${emailId}:claim:1`);
-    const [r] = await waitFor(`the result of ${emailId}`, async () => {
-      const rs = await resultsInStream(emailId);
-      return rs.length ? rs : undefined;
-    }, 60_000);
-    return r;
+    await outgoing.publish(testSendCommand(emailId, { to: [{ address: to }], subject: 'Fault', text: 'Hello' }));
+    return outgoing.resultOf(emailId);
   }
 
   function copies(messageId: string): SunkMessage[] {
@@ -96,7 +51,7 @@ describe('outgoing against SMTP faults: 4xx retried with backoff, 5xx failed at 
   }
 
   async function sendsCounted(possibleDuplicate: boolean): Promise<number> {
-    const metric = await app.get(RouterMetrics, { strict: false }).sends.get();
+    const metric = await outgoing.app.get(RouterMetrics, { strict: false }).sends.get();
     return metric.values
       .filter((v) => v.labels.possible_duplicate === String(possibleDuplicate))
       .reduce((sum, v) => sum + v.value, 0);
@@ -104,50 +59,17 @@ describe('outgoing against SMTP faults: 4xx retried with backoff, 5xx failed at 
 
   beforeAll(async () => {
     await sink.start();
-    db = await createTestDatabase();
-    Object.assign(process.env, {
-      DATABASE_URL: db.url,
-      NATS_URL: TEST_NATS_URL,
-      NATS_PREFIX: prefix,
-      ROUTER_SECRET_KEY: secretKey.toString('base64'),
+    await outgoing.start(smtpEndpoint(sink.port), {
       SEND_MAX_ATTEMPTS: String(MAX_ATTEMPTS),
       SEND_RETRY_INITIAL_MS: String(RETRY_INITIAL_MS),
       SEND_RETRY_MAX_MS: '2000',
       SEND_IN_FLIGHT_RECHECK_MS: '200',
     });
-    const { AppModule } = await import('./app.module');
-    const { dataSourceOptions } = await import('./data-source');
-    await migrateDatabase(dataSourceOptions());
-    nc = await connect({ servers: TEST_NATS_URL });
-    const mod = await Test.createTestingModule({ imports: [AppModule] }).compile();
-    app = mod.createNestApplication({ logger: ['error'] });
-    app.connectMicroservice(natsMicroserviceOptions('outgoing', messagingSettingsFromEnv('outgoing')));
-    await app.startAllMicroservices();
-    const config: PublishedConfigInputV1 = {
-      schema: 'mailrouter.config.v1',
-      version: 1,
-      publishedAt: new Date().toISOString(),
-      deployments: [{ id: 'dep-1', name: 'Test', crm: { type: 'builtin' } }],
-      mailboxes: [{
-        id: MAILBOX_ID, deploymentId: 'dep-1', kind: 'user', address: FROM, enabled: true,
-        deleteAfterProcessing: false, pollIntervalSeconds: 60,
-        outgoing: {
-          profileId: 'smtp-profile', protocol: 'smtp', host: '127.0.0.1', port: sink.port, security: 'none',
-          auth: { type: 'none' }, allowInvalidCertificates: false, maxConnections: 2,
-        },
-      }],
-    };
-    await app.get(ConfigStore).write(config);
-    await app.init();
   });
 
   afterAll(async () => {
-    await app?.close();
-    await nc?.close();
+    await outgoing.stop();
     await sink.stop();
-    await db?.drop();
-    await deleteNatsPrefix(prefix);
-    process.env = savedEnv;
   });
 
   it.each(['421', '451', '452'])('a %s is retried after a backoff and then sent once, on a pool that copes with the closed connection', async (code) => {

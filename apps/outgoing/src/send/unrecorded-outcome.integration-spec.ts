@@ -1,16 +1,7 @@
-import 'reflect-metadata';
-import { randomBytes } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
-import { connect, NatsConnection } from 'nats';
-import {
-  EVENTS, prefixed, PublishedConfigInputV1, SendCommandV1, SendResultV1, streamName,
-} from '@mailrouter/contracts';
-import { ConfigStore, EventPublisher, messagingSettingsFromEnv, natsMicroserviceOptions } from '@mailrouter/messaging';
-import { migrateDatabase } from '@mailrouter/platform';
-import {
-  createTestDatabase, deleteNatsPrefix, SmtpScriptAction, SmtpSink, SunkMessage, TEST_NATS_URL, TestDatabase, testNatsPrefix, waitFor,
-} from '@mailrouter/testing';
+import type { SendResultV1 } from '@mailrouter/contracts';
+import { SmtpScriptAction, SmtpSink, SunkMessage } from '@mailrouter/testing';
+import { OutgoingApp, smtpEndpoint, testSendCommand } from '../testing/outgoing-app';
 import { SendEmailUseCase } from './send-email.usecase';
 import { SendLogRepository } from './send-log.repository';
 import { UnrecordedOutcomes } from './unrecorded-outcomes';
@@ -22,18 +13,8 @@ import { UnrecordedOutcomes } from './unrecorded-outcomes';
  * the server again. The send log's writes fail on purpose, with the error PostgreSQL gives when
  * it shuts down (57P01), for one email at a time. Each test prints one count line.
  */
-const MAILBOX_ID = 'mbx-alice';
-const FROM = 'alice@example.com';
 /** Short, so that the "another process" case (the lease must run out) stays quick. */
 const LEASE_MS = 1_500;
-
-function command(emailId: string, to: string): SendCommandV1 {
-  return {
-    emailId, claim: 1, deploymentId: 'dep-1', mailboxId: MAILBOX_ID,
-    from: { address: FROM, name: 'Alice' }, to: [{ address: to }], cc: [], bcc: [],
-    subject: 'Outage', trackingToken: 'CRM:00030001', text: 'Hello', references: [],
-  };
-}
 
 function databaseGone(): Error {
   return Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' });
@@ -46,7 +27,7 @@ const SCRIPTS: Record<string, (n: number) => SmtpScriptAction | undefined> = {
 };
 
 describe('outgoing: the database away between the SMTP reply and recording it â€” the outcome is recorded, not sent again', () => {
-  const prefix = testNatsPrefix();
+  const outgoing = new OutgoingApp();
   const offers = new Map<string, number>();
   const sink = new SmtpSink({
     script: (_offer, _from, to) => {
@@ -56,31 +37,12 @@ describe('outgoing: the database away between the SMTP reply and recording it â€
       return SCRIPTS[rcpt.split('@')[0]]?.(n);
     },
   });
-  let db: TestDatabase;
   let app: INestApplication;
-  let nc: NatsConnection;
   let sendLog: SendLogRepository;
-  const savedEnv = { ...process.env };
   /** Handler runs per email id. */
   const runs = new Map<string, number>();
   /** The send log's writes made to fail by the running test. */
   let failing: jest.SpyInstance | undefined;
-
-  async function resultOf(emailId: string): Promise<SendResultV1> {
-    const jsm = await nc.jetstreamManager();
-    const stream = streamName(prefix, EVENTS.sendResult.stream);
-    const subject = prefixed(prefix, EVENTS.sendResult.subject);
-    return waitFor(`the result of ${emailId}`, async () => {
-      const info = await jsm.streams.info(stream);
-      for (let seq = info.state.first_seq; seq <= info.state.last_seq && info.state.messages > 0; seq++) {
-        const m = await jsm.streams.getMessage(stream, { seq }).catch(() => undefined);
-        if (m?.subject !== subject) continue;
-        const r = m.json<SendResultV1>();
-        if (r.emailId === emailId) return r;
-      }
-      return undefined;
-    }, 60_000, 100);
-  }
 
   function copiesTo(rcpt: string): SunkMessage[] {
     return sink.accepted.filter((m) => m.to.includes(rcpt));
@@ -105,65 +67,34 @@ describe('outgoing: the database away between the SMTP reply and recording it â€
 
   beforeAll(async () => {
     await sink.start();
-    db = await createTestDatabase();
-    Object.assign(process.env, {
-      DATABASE_URL: db.url,
-      NATS_URL: TEST_NATS_URL,
-      NATS_PREFIX: prefix,
-      ROUTER_SECRET_KEY: randomBytes(32).toString('base64'),
+    await outgoing.start(smtpEndpoint(sink.port), {
       SEND_MAX_ATTEMPTS: '3',
       SEND_RETRY_INITIAL_MS: '300',
       SEND_RETRY_MAX_MS: '1000',
       SEND_ATTEMPT_LEASE_MS: String(LEASE_MS),
       SEND_IN_FLIGHT_RECHECK_MS: '200',
+    }, (built) => {
+      app = built;
+      sendLog = app.get(SendLogRepository);
+      const useCase = app.get(SendEmailUseCase);
+      const execute = useCase.execute.bind(useCase);
+      jest.spyOn(useCase, 'execute').mockImplementation((cmd, delivery) => {
+        runs.set(cmd.emailId, (runs.get(cmd.emailId) ?? 0) + 1);
+        return execute(cmd, delivery);
+      });
     });
-    const { AppModule } = await import('../app.module');
-    const { dataSourceOptions } = await import('../data-source');
-    await migrateDatabase(dataSourceOptions());
-    nc = await connect({ servers: TEST_NATS_URL });
-    const mod = await Test.createTestingModule({ imports: [AppModule] }).compile();
-    app = mod.createNestApplication({ logger: ['error'] });
-    app.connectMicroservice(natsMicroserviceOptions('outgoing', messagingSettingsFromEnv('outgoing')));
-    await app.startAllMicroservices();
-    const config: PublishedConfigInputV1 = {
-      schema: 'mailrouter.config.v1',
-      version: 1,
-      publishedAt: new Date().toISOString(),
-      deployments: [{ id: 'dep-1', name: 'Test', crm: { type: 'builtin' } }],
-      mailboxes: [{
-        id: MAILBOX_ID, deploymentId: 'dep-1', kind: 'user', address: FROM, enabled: true,
-        deleteAfterProcessing: false, pollIntervalSeconds: 60,
-        outgoing: {
-          profileId: 'smtp-profile', protocol: 'smtp', host: '127.0.0.1', port: sink.port, security: 'none',
-          auth: { type: 'none' }, allowInvalidCertificates: false, maxConnections: 2,
-        },
-      }],
-    };
-    await app.get(ConfigStore).write(config);
-    sendLog = app.get(SendLogRepository);
-    const useCase = app.get(SendEmailUseCase);
-    const execute = useCase.execute.bind(useCase);
-    jest.spyOn(useCase, 'execute').mockImplementation((cmd, delivery) => {
-      runs.set(cmd.emailId, (runs.get(cmd.emailId) ?? 0) + 1);
-      return execute(cmd, delivery);
-    });
-    await app.init();
   });
 
   afterEach(() => failing?.mockRestore());
 
   afterAll(async () => {
-    await app?.close();
-    await nc?.close();
+    await outgoing.stop();
     await sink.stop();
-    await db?.drop();
-    await deleteNatsPrefix(prefix);
-    process.env = savedEnv;
   });
 
   async function send(emailId: string, rcpt: string): Promise<SendResultV1> {
-    await app.get(EventPublisher).publish('sendCommand', command(emailId, rcpt), `${emailId}:claim:1`);
-    return resultOf(emailId);
+    await outgoing.publish(testSendCommand(emailId, { to: [{ address: rcpt }], subject: 'Outage', text: 'Hello' }));
+    return outgoing.resultOf(emailId);
   }
 
   it('a 250 whose `sent` could not be written (three times) is recorded on the re-run: one SMTP copy, not flagged', async () => {
