@@ -33,7 +33,7 @@ export type EventPayload<E extends EventName> = (typeof EVENTS)[E]['schema'] ext
 export const STREAMS = {
   INBOUND: ['mail.>'],
   OUTBOUND: ['send.>'],
-  /** Raw MIME up to 512 KiB (@mailrouter/messaging RawMailStore), one message per key; larger ones: the rawMail object bucket. */
+  /** Raw MIME (@mailrouter/messaging RawMailStore): up to 512 KiB one message per key; larger ones as SHA-256-checked chunks `raw.<key>.<i>` under a head written last (older releases' large ones: the rawMail object bucket, still read). */
   RAW_MAIL: ['raw.>'],
 } as const;
 export type StreamName = keyof typeof STREAMS;

@@ -23,6 +23,11 @@ export const DEFAULT_CONCURRENCY = 4;
 export const DEFAULT_INFRASTRUCTURE_RETRY_IN_PLACE_MS = 120_000;
 /** Waits between in-place runs while the infrastructure is away: short, to resume soon after it is back. */
 export const INFRASTRUCTURE_RETRY_BACKOFF: BackoffPolicy = { initialMs: 500, maxMs: 5_000, factor: 2 };
+/**
+ * How long one pull waits for messages before it is renewed. A message arriving meanwhile is
+ * delivered at once; this only bounds how long a pull lost with the connection goes unnoticed.
+ */
+const FETCH_EXPIRES_MS = 30_000;
 /** An in-place retry is logged the first time and then every this many times. */
 const INFRASTRUCTURE_LOG_EVERY = 10;
 
@@ -60,6 +65,7 @@ export interface ConsumerOptions<E extends EventName> {
   quarantine(record: QuarantineRecord): Promise<void>;
 }
 
+/** Handler slots: a message is pulled only once a slot is free for it. */
 class Slots {
   private free: number;
   private readonly waiters: (() => void)[] = [];
@@ -73,10 +79,18 @@ class Slots {
     }
     await new Promise<void>((r) => this.waiters.push(r));
   }
-  release(): void {
-    const next = this.waiters.shift();
-    if (next) next();
-    else this.free++;
+  /** Takes every slot free right now (without waiting); returns how many. */
+  takeFree(): number {
+    const n = this.free;
+    this.free = 0;
+    return n;
+  }
+  release(n = 1): void {
+    for (let i = 0; i < n; i++) {
+      const next = this.waiters.shift();
+      if (next) next();
+      else this.free++;
+    }
   }
 }
 
@@ -129,19 +143,34 @@ export class EventConsumers implements OnApplicationShutdown {
     while (!this.stopping) {
       try {
         const consumer = await this.nc.jetstream().consumers.get(stream, opts.durable);
-        const messages = await consumer.consume({ max_messages: concurrency });
-        state.messages = messages;
-        for await (const m of messages) {
-          // A pulled message waiting for a slot (handlers riding out an outage hold them all)
-          // is kept, or its ack wait would run out and redeliver it as one more attempt.
-          const waiting = setInterval(() => keepWorking(m), heartbeatMs(ackWaitMs));
-          await slots.acquire().finally(() => clearInterval(waiting));
-          const p = this.process(opts, m, ackWaitMs, uncounted).finally(() => {
-            slots.release();
-            state.inFlight.delete(p);
-          });
-          state.inFlight.add(p);
-          if (this.stopping) break;
+        while (!this.stopping) {
+          // Pull only as many messages as there are free slots, so that every message this
+          // process holds is being worked on (and heartbeated): one waiting in a client-side
+          // buffer behind long handlers (an outage ridden out in place) would outlive its ack
+          // wait and come back as one more attempt.
+          await slots.acquire();
+          const batch = 1 + slots.takeFree();
+          let received = 0;
+          try {
+            if (this.stopping) break;
+            const messages = await consumer.fetch({ max_messages: batch, expires: FETCH_EXPIRES_MS });
+            state.messages = messages;
+            if (this.stopping) messages.stop();
+            for await (const m of messages) {
+              // After a reconnect nats.js pulls a whole batch again, so a few more may come than
+              // were asked for: they are worked on too (left alone they would cost an attempt),
+              // without a slot of their own.
+              const owned = received < batch;
+              received++;
+              const p = this.process(opts, m, ackWaitMs, uncounted).finally(() => {
+                if (owned) slots.release();
+                state.inFlight.delete(p);
+              });
+              state.inFlight.add(p);
+            }
+          } finally {
+            slots.release(Math.max(0, batch - received));
+          }
         }
       } catch (err) {
         if (this.stopping) break;
@@ -245,7 +274,12 @@ export class EventConsumers implements OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     this.stopping = true;
     for (const s of this.running) s.messages?.stop();
-    await Promise.allSettled(this.running.flatMap((s) => [...s.inFlight]));
+    // A pull that was already arriving still starts handlers: wait until none is left.
+    for (;;) {
+      const inFlight = this.running.flatMap((s) => [...s.inFlight]);
+      if (inFlight.length === 0) return;
+      await Promise.allSettled(inFlight);
+    }
   }
 }
 

@@ -2,12 +2,22 @@ import { Test } from '@nestjs/testing';
 import { INestApplication } from '@nestjs/common';
 import { PermanentError, RetryLaterError } from '@mailrouter/platform';
 import { deleteNatsPrefix, testNatsPrefix, TEST_NATS_URL, waitFor } from '@mailrouter/testing';
-import type { MailVerdictV1, PublishedConfigV1 } from '@mailrouter/contracts';
+import { NatsConnection } from 'nats';
+import { streamName } from '@mailrouter/contracts';
+import type { MailVerdictV1, PublishedConfigV1, SendCommandV1 } from '@mailrouter/contracts';
 import { MessagingModule } from './messaging.module';
 import { EventPublisher } from './event-publisher';
 import { EventConsumers, QuarantineRecord } from './event-consumer';
 import { ConfigStore } from './config-store';
 import { RawMailStore } from './raw-mail-store';
+import { NATS_CONNECTION } from './nats-connection';
+
+function command(emailId: string): SendCommandV1 {
+  return {
+    emailId, claim: 1, deploymentId: 'd1', mailboxId: 'm1', from: { address: 'q@x.test' }, to: [{ address: 'a@x.test' }],
+    cc: [], bcc: [], subject: 'held', references: [],
+  };
+}
 
 function verdict(receivedId: string): MailVerdictV1 {
   return { receivedId, mailboxId: 'm1', outcome: 'tracked', reason: 'accept-all', reasonText: 'ok', decidedAt: new Date().toISOString() };
@@ -125,6 +135,45 @@ describe('messaging over a real NATS JetStream', () => {
     expect(deliveries.slice(0, outage + 1).every((d) => d === 1)).toBe(true);
     expect(deliveries[outage + 1]).toBe(2);
     console.log(`outage ridden out: ${runs} handler runs, attempts seen ${deliveries.join(',')}, quarantined ${quarantined.length}`);
+  });
+
+  it('holds only the messages it works on: those queued behind long-running handlers are not redelivered', async () => {
+    const publisher = app.get(EventPublisher);
+    const consumers = app.get(EventConsumers);
+    const concurrency = 2;
+    const total = 8;
+    // Far longer than the ack wait: anything pulled but neither worked on nor heartbeated expires meanwhile.
+    const ackWaitMs = 2_000;
+    const slowMs = 4 * ackWaitMs;
+    const runs = new Map<string, number[]>();
+    const quarantined: QuarantineRecord[] = [];
+    await consumers.start({
+      event: 'sendCommand',
+      durable: 'spec-held',
+      concurrency,
+      ackWaitMs,
+      handle: async (e, ctx) => {
+        runs.set(e.emailId, [...(runs.get(e.emailId) ?? []), ctx.deliveryCount]);
+        if (Number(e.emailId.split('-')[1]) < concurrency) await new Promise((r) => setTimeout(r, slowMs));
+      },
+      quarantine: async (r) => {
+        quarantined.push(r);
+      },
+    });
+    for (let i = 0; i < total; i++) {
+      await publisher.publish('sendCommand', command(`held-${i}`), `held-${i}`);
+    }
+    await waitFor('all handled', () => runs.size === total, 60_000);
+    // Redeliveries of the queued ones would come within an ack wait or two.
+    await new Promise((r) => setTimeout(r, 2 * ackWaitMs));
+    const jsm = await app.get<NatsConnection>(NATS_CONNECTION).jetstreamManager();
+    const redelivered = (await jsm.consumers.info(streamName(prefix, 'OUTBOUND'), 'spec-held')).num_redelivered;
+    const runCount = [...runs.values()].reduce((n, r) => n + r.length, 0);
+    console.log(`held messages: ${total} published, ${concurrency} handlers busy ${slowMs} ms (ack wait ${ackWaitMs} ms), ${runCount} handler runs, JetStream redeliveries ${redelivered}`);
+    expect(quarantined).toHaveLength(0);
+    expect(runCount).toBe(total);
+    expect(redelivered).toBe(0);
+    expect([...runs.values()].every((r) => r.length === 1 && r[0] === 1)).toBe(true);
   });
 
   it('keeps published configuration in the key-value bucket and tells watchers', async () => {

@@ -15,13 +15,21 @@ export interface StoredRaw {
 
 /**
  * Raw MIME up to this size is one message in the RAW_MAIL stream (subject per key, read with a
- * direct get, checked with node:crypto's SHA-256); larger ones go to the object store, which
- * chunks them (and hashes them with nats.js's JavaScript SHA-256). Kept well below the server's
- * max_payload (1 MiB by default).
+ * direct get, checked with node:crypto's SHA-256); larger ones are split into chunks of this size
+ * in the same stream (see put). Kept well below the server's max_payload (1 MiB by default).
  */
 export const RAW_INLINE_MAX_BYTES = 512 * 1024;
-/** Header carrying the SHA-256 (hex) of an inline raw message, verified on every read. */
+/** Header carrying the SHA-256 (hex) of a raw message (all of it when chunked), verified on every read. */
 export const RAW_SHA256_HEADER = 'Mailrouter-Sha256';
+/** Header of a chunked message's head: how many chunks follow at `<subject>.<index>`. */
+export const RAW_CHUNKS_HEADER = 'Mailrouter-Chunks';
+/** Header of a chunked message's head: the total size in bytes. */
+export const RAW_SIZE_HEADER = 'Mailrouter-Size';
+/**
+ * Chunks written or read at once: enough to keep the server busy, few enough that a message
+ * never sits in memory more than twice.
+ */
+const CHUNK_WINDOW = 8;
 /** Room left in a NATS message for the subject and headers. */
 const HEADER_ROOM_BYTES = 4 * 1024;
 
@@ -80,19 +88,47 @@ export class RawMailStore {
 
   /** Idempotent by key: storing the same message again replaces it with the same bytes. */
   async put(key: string, data: Uint8Array): Promise<StoredRaw> {
+    await this.jsm();
+    const limit = this.inlineLimit();
+    if (data.byteLength > limit) return this.putChunked(key, data, limit);
     const sha256 = createHash('sha256').update(data).digest('hex');
-    if (data.byteLength <= this.inlineLimit()) {
-      await this.jsm();
-      const ack = await this.js.publish(this.subject(key), data, { msgID: key, headers: shaHeader(sha256) });
-      // A duplicate within the window is only fine while the first copy is still there (not deleted).
-      if (ack.duplicate && !(await this.getInline(key))) await this.js.publish(this.subject(key), data, { headers: shaHeader(sha256) });
-    } else {
-      await (await this.os()).putBlob({ name: key }, data);
-    }
+    const ack = await this.js.publish(this.subject(key), data, { msgID: key, headers: shaHeader(sha256) });
+    // A duplicate within the window is only fine while the first copy is still there (not deleted).
+    if (ack.duplicate && !(await this.getInline(key))) await this.js.publish(this.subject(key), data, { headers: shaHeader(sha256) });
     return { bucket: this.bucket, key, size: data.byteLength, sha256 };
   }
 
-  /** The stored bytes (inline or in the object store), or null when the key is unknown. */
+  /**
+   * A large message as chunks at `<subject>.<index>`, then a head at the key's subject naming
+   * their count, size and SHA-256. Written in that order, a reader finds the head only once every
+   * chunk is there. Hashed chunk by chunk with node:crypto between the publishes, so a 40 MB
+   * message never holds the event loop for long (the object store's JavaScript SHA-256 held it
+   * ~0.7 s). Chunks carry no Nats-Msg-Id: storing again simply replaces them with the same bytes.
+   */
+  private async putChunked(key: string, data: Uint8Array, chunkBytes: number): Promise<StoredRaw> {
+    const subject = this.subject(key);
+    const hash = createHash('sha256');
+    const count = Math.ceil(data.byteLength / chunkBytes);
+    let pending: Promise<unknown>[] = [];
+    for (let i = 0; i < count; i++) {
+      const chunk = data.subarray(i * chunkBytes, Math.min((i + 1) * chunkBytes, data.byteLength));
+      hash.update(chunk);
+      pending.push(this.js.publish(`${subject}.${i}`, chunk));
+      if (pending.length >= CHUNK_WINDOW) {
+        await Promise.all(pending);
+        pending = [];
+      }
+    }
+    await Promise.all(pending);
+    const sha256 = hash.digest('hex');
+    const h = shaHeader(sha256);
+    h.set(RAW_CHUNKS_HEADER, String(count));
+    h.set(RAW_SIZE_HEADER, String(data.byteLength));
+    await this.js.publish(subject, new Uint8Array(0), { headers: h });
+    return { bucket: this.bucket, key, size: data.byteLength, sha256 };
+  }
+
+  /** The stored bytes (inline, chunked, or in the object store of older releases), or null when the key is unknown. */
   async get(key: string): Promise<Uint8Array | null> {
     const inline = await this.getInline(key);
     if (inline) return inline;
@@ -100,24 +136,61 @@ export class RawMailStore {
   }
 
   private async getInline(key: string): Promise<Uint8Array | null> {
-    const jsm = await this.jsm();
-    let msg;
-    try {
-      msg = await (jsm as DirectGetManager).direct.getMessage(this.streamName, { last_by_subj: this.subject(key) });
-    } catch (err) {
-      if (isNotFound(err)) return null;
-      throw err;
-    }
+    const msg = await this.direct(this.subject(key));
+    if (!msg) return null;
     const expected = msg.header.get(RAW_SHA256_HEADER);
+    if (msg.header.has(RAW_CHUNKS_HEADER)) return this.getChunked(key, msg, expected);
     const actual = createHash('sha256').update(msg.data).digest('hex');
     if (expected && expected !== actual) throw new Error(`raw mail ${key} is corrupt: sha256 ${actual}, expected ${expected}`);
     return msg.data;
   }
 
+  /** Reassembles a chunked message, hashing chunk by chunk; a missing chunk or a wrong hash is an error, never short data. */
+  private async getChunked(key: string, head: StoredMsg, expected: string): Promise<Uint8Array> {
+    const count = Number(head.header.get(RAW_CHUNKS_HEADER));
+    const size = Number(head.header.get(RAW_SIZE_HEADER));
+    if (!Number.isSafeInteger(count) || !Number.isSafeInteger(size) || count < 1 || size < 0) {
+      throw new Error(`raw mail ${key} is corrupt: bad chunk head (${count} chunks, ${size} bytes)`);
+    }
+    const subject = this.subject(key);
+    const out = Buffer.allocUnsafe(size);
+    const hash = createHash('sha256');
+    let offset = 0;
+    for (let first = 0; first < count; first += CHUNK_WINDOW) {
+      const indexes = Array.from({ length: Math.min(CHUNK_WINDOW, count - first) }, (_, j) => first + j);
+      const chunks = await Promise.all(indexes.map((i) => this.direct(`${subject}.${i}`)));
+      for (const [j, chunk] of chunks.entries()) {
+        if (!chunk) throw new Error(`raw mail ${key} is incomplete: chunk ${first + j} of ${count} is missing`);
+        if (offset + chunk.data.byteLength > size) throw new Error(`raw mail ${key} is corrupt: chunks exceed ${size} bytes`);
+        hash.update(chunk.data);
+        out.set(chunk.data, offset);
+        offset += chunk.data.byteLength;
+      }
+    }
+    const actual = hash.digest('hex');
+    if (offset !== size || actual !== expected) {
+      throw new Error(`raw mail ${key} is corrupt: ${offset} bytes with sha256 ${actual}, expected ${size} bytes with ${expected}`);
+    }
+    return out;
+  }
+
+  /** The last message on a subject of the stream, or null. */
+  private async direct(subject: string): Promise<StoredMsg | null> {
+    const jsm = await this.jsm();
+    try {
+      return await (jsm as DirectGetManager).direct.getMessage(this.streamName, { last_by_subj: subject });
+    } catch (err) {
+      if (isNotFound(err)) return null;
+      throw err;
+    }
+  }
+
   async delete(key: string): Promise<void> {
     const jsm = await this.jsm();
-    const purged = await jsm.streams.purge(this.streamName, { filter: this.subject(key) }).catch(() => ({ purged: 0 }));
-    if (purged.purged > 0) return;
+    const purge = (filter: string) => jsm.streams.purge(this.streamName, { filter }).then((r) => r.purged, () => 0);
+    // The head first: a reader never finds a head whose chunks are going.
+    const purged = (await purge(this.subject(key))) + (await purge(`${this.subject(key)}.>`));
+    if (purged > 0) return;
     await (await this.os()).delete(key).catch(() => undefined);
   }
 }
