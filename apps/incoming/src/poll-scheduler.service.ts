@@ -130,14 +130,35 @@ export class PollScheduler implements OnApplicationBootstrap, BeforeApplicationS
     const done = this.poll(id, trigger, abort.signal).finally(() => {
       this.slots.release(key);
       this.running.delete(id);
-      if (this.woken.has(id) && this.start(id, 'idle')) this.woken.delete(id);
-      else this.startQueued(key);
+      this.startNext(key);
     });
     this.running.set(id, { done, abort });
     return true;
   }
 
-  /** A slot of `key` came free: the next mailbox of that server that was due at the last tick starts now. */
+  /**
+   * A slot of `key` came free. A mailbox of that server that IDLE woke takes it first (new mail
+   * is known to be waiting; left for the next tick it would wait up to POLL_TICK_MS), in the
+   * order they were woken; otherwise the next one that was due at the last tick.
+   */
+  private startNext(key: string): void {
+    for (const id of this.woken) {
+      if (this.stopping) return;
+      const served = this.served.get(id);
+      if (!served || !this.leases.owns(id)) {
+        this.woken.delete(id);
+        continue;
+      }
+      if (serverKey(served.endpoint) !== key || this.running.has(id)) continue;
+      if (this.start(id, 'idle')) {
+        this.woken.delete(id);
+        return;
+      }
+    }
+    this.startQueued(key);
+  }
+
+  /** The next mailbox of server `key` that was due at the last tick starts now. */
   private startQueued(key: string): void {
     for (const id of this.queued) {
       if (this.stopping) return;
