@@ -47,7 +47,12 @@ function same(a, b) {
 
 export const toInt = (v) => (v === '' || v === undefined || v === null ? undefined : Number(v));
 
-export function useForm(initial) {
+/**
+ * `keepValid(values)` runs inside every change, on the latest values (not a render's copy), so a
+ * field that depends on another (protocol on direction) is fixed in the same update — an effect
+ * after the render could undo a choice made in between.
+ */
+export function useForm(initial, keepValid = (v) => v) {
   const [values, setValues] = useState(initial);
   const [errors, setErrors] = useState({});
   const [failure, setFailure] = useState(null);
@@ -58,7 +63,7 @@ export function useForm(initial) {
     failure,
     busy,
     set(name, value) {
-      setValues((v) => ({ ...v, [name]: value }));
+      setValues((v) => keepValid({ ...v, [name]: value }));
     },
     reset(next) {
       setValues(next);

@@ -78,21 +78,21 @@ function requestBody(values, initial, view) {
   return body;
 }
 
+/** Protocol valid for the direction, auth type valid for the protocol — in the same update as the change. */
+function keepValid(v) {
+  const protocol = PROTOCOLS[v.direction].includes(v.protocol) ? v.protocol : PROTOCOLS[v.direction][0];
+  const authType = AUTH[protocol].includes(v['auth.type']) ? v['auth.type'] : AUTH[protocol][0];
+  return protocol === v.protocol && authType === v['auth.type'] ? v : { ...v, protocol, 'auth.type': authType };
+}
+
 export function ProfileForm({ id, params }) {
   const loaded = useLoad(() => (id ? get(`/api/v1/profiles/${id}`) : Promise.resolve(null)), [id]);
   const view = loaded.data;
-  const form = useForm(blank(params.direction === 'outgoing' ? 'outgoing' : 'incoming'));
+  const form = useForm(blank(params.direction === 'outgoing' ? 'outgoing' : 'incoming'), keepValid);
   const initial = view ? valuesOf(view) : {};
   useEffect(() => view && form.reset(valuesOf(view)), [view]);
 
   const v = form.values;
-  // Keep protocol and auth valid for the chosen direction and protocol.
-  useEffect(() => {
-    if (!PROTOCOLS[v.direction].includes(v.protocol)) form.set('protocol', PROTOCOLS[v.direction][0]);
-  }, [v.direction]);
-  useEffect(() => {
-    if (!AUTH[v.protocol].includes(v['auth.type'])) form.set('auth.type', AUTH[v.protocol][0]);
-  }, [v.protocol]);
 
   const save = (e) => {
     e.preventDefault();
