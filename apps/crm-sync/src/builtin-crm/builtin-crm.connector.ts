@@ -80,7 +80,7 @@ export class BuiltinCrmConnector implements CrmConnector {
   private async owner(mailbox: IncomingEmail['mailbox']): Promise<Owner | undefined> {
     const kinds: ('user' | 'queue')[] = mailbox.kind === 'forward' ? ['user', 'queue'] : [mailbox.kind];
     for (const kind of kinds) {
-      const byId = mailbox.crmId ? await this.records.find(kind, mailbox.crmId) : null;
+      const byId = mailbox.crmId ? await this.records.findOwner(kind, mailbox.crmId) : null;
       const record = byId ?? (await this.records.findOwnerByAddress(kind, mailbox.address.trim().toLowerCase()));
       if (record) return { kind, record: record as CrmUserEntity | CrmQueueEntity };
     }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { In } from 'typeorm';
 import { TransactionScope, isUuid } from '../transaction-scope.repository';
 import { AttachmentEntity, EmailEntity, EmailPartyEntity } from './entities/email.entity';
+import { quotedTable } from './records.repository';
 
 export interface NewParty {
   role: 'from' | 'to' | 'cc' | 'bcc';
@@ -41,20 +42,54 @@ export class EmailsRepository {
     return this.scope.run(async () => {
       const m = this.scope.manager();
       const { parties, attachments, ...row } = email;
-      // INSERT … RETURNING (id, created_at and the defaults), then one multi-row INSERT each
-      // for the parties and the attachments.
-      const saved = m.create(EmailEntity, row);
-      const result = await m.insert(EmailEntity, saved);
-      m.merge(EmailEntity, saved, result.generatedMaps[0] as Partial<EmailEntity>);
-      if (parties.length) {
-        await m.insert(EmailPartyEntity, parties.map((p, position) => ({
-          emailId: saved.id, role: p.role, address: p.address, name: p.name ?? null,
-          recordType: p.recordType ?? null, recordId: p.recordId ?? null, position,
-        })));
-      }
+      // One statement for the email (INSERT … RETURNING: id, created_at and the defaults) and
+      // its parties (from unnest, in header order), then one multi-row INSERT for the
+      // attachments when there are any. Every tracked message makes one: typeorm's two inserts
+      // cost a round trip and their query building more CPU than PostgreSQL's work (F9).
+      const values = row as Record<string, unknown>;
+      const given = this.emailColumns().filter((c) => values[c.property] !== undefined);
+      const rows: Record<string, unknown>[] = await m.query(this.insertSql(given.map((c) => c.column)), [
+        ...given.map((c) => values[c.property]),
+        parties.map((p) => p.role), parties.map((p) => p.address), parties.map((p) => p.name ?? null),
+        parties.map((p) => p.recordType ?? null), parties.map((p) => p.recordId ?? null),
+      ]);
+      const saved = Object.assign(new EmailEntity(), rows[0]);
       if (attachments.length) await m.insert(AttachmentEntity, attachments.map((a) => ({ emailId: saved.id, ...a })));
       return saved;
     });
+  }
+
+  private columns?: { column: string; property: string }[];
+  private readonly insertQueries = new Map<string, string>();
+
+  /** The email table's columns (database name, property name). */
+  private emailColumns(): { column: string; property: string }[] {
+    this.columns ??= this.scope.manager().getRepository(EmailEntity).metadata.columns
+      .map((c) => ({ column: c.databaseName, property: c.propertyName }));
+    return this.columns;
+  }
+
+  /** INSERT of the email with these columns (the others take their defaults) and of its parties ($n+1…$n+5: arrays). */
+  private insertSql(columns: string[]): string {
+    const key = columns.join(',');
+    const cached = this.insertQueries.get(key);
+    if (cached) return cached;
+    const m = this.scope.manager();
+    const email = quotedTable(m.getRepository(EmailEntity).metadata.tablePath);
+    const party = quotedTable(m.getRepository(EmailPartyEntity).metadata.tablePath);
+    const returning = this.emailColumns().map((c) => `"${c.column}" AS "${c.property}"`).join(', ');
+    const n = columns.length;
+    const sql = `WITH e AS (
+        INSERT INTO ${email} (${columns.map((c) => `"${c}"`).join(', ')}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')})
+        RETURNING ${returning}),
+      p AS (
+        INSERT INTO ${party} (email_id, role, address, name, record_type, record_id, position)
+        SELECT e.id, x.role, x.address, x.name, x.record_type, x.record_id::uuid, x.n - 1
+        FROM e CROSS JOIN unnest($${n + 1}::text[], $${n + 2}::text[], $${n + 3}::text[], $${n + 4}::text[], $${n + 5}::text[])
+          WITH ORDINALITY AS x(role, address, name, record_type, record_id, n))
+      SELECT * FROM e`;
+    this.insertQueries.set(key, sql);
+    return sql;
   }
 
   async find(id: string): Promise<EmailEntity | null> {

@@ -25,6 +25,7 @@ export const RESOLUTION_ORDER: RecordType[] = ['user', 'contact', 'account', 'le
 @Injectable()
 export class RecordsRepository {
   private matchQuery?: string;
+  private readonly ownerQueries = new Map<string, string>();
 
   constructor(private readonly scope: TransactionScope) {}
 
@@ -62,7 +63,32 @@ export class RecordsRepository {
   }
 
   async findOwnerByAddress(kind: 'user' | 'queue', address: string): Promise<CrmUserEntity | CrmQueueEntity | null> {
-    return (await this.repo(kind).findOne({ where: { email: address } })) as CrmUserEntity | CrmQueueEntity | null;
+    return this.ownerWhere(kind, 'email', address);
+  }
+
+  /** A user or queue by id, as find() (asked for every received message: see ownerWhere). */
+  async findOwner(kind: 'user' | 'queue', id: string): Promise<CrmUserEntity | CrmQueueEntity | null> {
+    if (!isUuid(id)) return null;
+    return this.ownerWhere(kind, 'id', id);
+  }
+
+  /**
+   * The first user or queue whose `column` is `value`, every column read, in plain SQL: a
+   * received message's owner is looked up each time, and typeorm's findOne spent more CPU
+   * building the query than PostgreSQL answering it (crm-sync profile, docs/performance.md F9).
+   */
+  private async ownerWhere(kind: 'user' | 'queue', column: 'id' | 'email', value: string): Promise<CrmUserEntity | CrmQueueEntity | null> {
+    const key = `${kind}.${column}`;
+    let sql = this.ownerQueries.get(key);
+    if (!sql) {
+      const meta = this.repo(kind).metadata;
+      const list = meta.columns.map((c) => `"${c.databaseName}" AS "${c.propertyName}"`).join(', ');
+      sql = `SELECT ${list} FROM ${quotedTable(meta.tablePath)} WHERE "${column}" = $1 LIMIT 1`;
+      this.ownerQueries.set(key, sql);
+    }
+    const rows: Record<string, unknown>[] = await this.scope.manager().query(sql, [value]);
+    if (!rows.length) return null;
+    return Object.assign(kind === 'user' ? new CrmUserEntity() : new CrmQueueEntity(), rows[0]);
   }
 
   /**

@@ -8,7 +8,7 @@ import { CONNECTOR_SETTINGS, connectorKeyring, ConnectorSettings } from '../conn
 import { CRM_SETTINGS, CrmSettings } from '../settings';
 import { isUniqueViolation, TransactionScope } from '../transaction-scope.repository';
 import { QuarantineRepository } from '../quarantine/quarantine.repository';
-import { ReceivedTrailRepository, TrailFacts, verdictOf } from './received-trail.repository';
+import { ReceivedTrailRepository, TrailFacts } from './received-trail.repository';
 import { parseMailDetailed, UnparseableMailError } from './parse-mail';
 import { MailInspector } from './mail-inspector';
 import { describeDecision, describeForward } from './decision-words';
@@ -54,8 +54,8 @@ export class ProcessReceivedUseCase {
     // redelivery, rare): the two round trips overlap instead of following each other.
     const raw = this.readRaw(event);
     raw.catch(() => undefined); // a redelivery does not wait for (or fail on) the raw message
-    const known = await this.trail.find(event.receivedId);
-    if (known) return this.publish(verdictOf(known));
+    const known = await this.trail.findVerdict(event.receivedId);
+    if (known) return this.publish(known);
     try {
       const verdict = await this.decide(event, await raw);
       await this.publish(verdict);
@@ -133,8 +133,8 @@ export class ProcessReceivedUseCase {
     const verdicts: MailVerdictV1[] = [];
     for (const [i, inner] of messages.entries()) {
       const receivedId = forwardedReceivedId(event.receivedId, i + 1);
-      const known = await this.trail.find(receivedId);
-      verdicts.push(known ? verdictOf(known) : await this.decideOne(event, { receivedId, mailbox }, inner, `attached message ${i + 1} of forward ${event.receivedId}`));
+      const known = await this.trail.findVerdict(receivedId);
+      verdicts.push(known ?? await this.decideOne(event, { receivedId, mailbox }, inner, `attached message ${i + 1} of forward ${event.receivedId}`));
     }
     const tracked = verdicts.find((v) => v.outcome === 'tracked');
     const outcome = tracked ? 'tracked' : verdicts.some((v) => v.outcome === 'ignored') ? 'ignored' : 'quarantined';
@@ -193,10 +193,8 @@ export class ProcessReceivedUseCase {
     await this.quarantines.record(record);
     const event = MailReceivedV1.safeParse(record.payload);
     if (!event.success) return;
-    const known = await this.trail.find(event.data.receivedId);
-    const verdict = known
-      ? verdictOf(known)
-      : await this.settle(event.data, {}, 'quarantined', 'delivery-failed', `could not be delivered to the CRM: ${record.reason}`);
+    const verdict = (await this.trail.findVerdict(event.data.receivedId))
+      ?? await this.settle(event.data, {}, 'quarantined', 'delivery-failed', `could not be delivered to the CRM: ${record.reason}`);
     await this.publish(verdict);
     this.log.warn(`${event.data.receivedId} quarantined: ${record.reason}`);
   }

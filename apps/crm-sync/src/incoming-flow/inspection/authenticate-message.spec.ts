@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { dkimSign } from 'mailauth';
-import { authenticateMessage } from './authenticate-message';
+import { dkimSign, dkimVerify } from 'mailauth';
+import { authenticateMessage, dkimInput } from './authenticate-message';
 
 /** A DNS of our own (this machine has none): TXT records by name; anything else does not exist. */
 function testResolver(records: Record<string, string>, calls: string[] = []) {
@@ -152,5 +152,24 @@ describe('authenticateMessage', () => {
   it('fails a message with two From domains (a DMARC evasion)', async () => {
     const raw = message('ceo@contoso.test, friend@evil.test');
     expect((await authenticateMessage(raw, { resolver: testResolver(records) })).dmarc).toBe('fail');
+  });
+
+  describe('what DKIM verification reads (dkimInput)', () => {
+    it('reads only the header of an unsigned message, with the same result as the whole message', async () => {
+      const raw = message('Bob <bob@contoso.test>', [], 'line one\r\n'.repeat(5000));
+      const header = dkimInput(raw);
+      expect(header.length).toBe(raw.indexOf('\r\n\r\n') + 4);
+      const opts = { resolver: testResolver(records) as never };
+      const [whole, part] = [await dkimVerify(raw, opts), await dkimVerify(header, opts)];
+      expect(part.results.map((r) => r.status)).toEqual(whole.results.map((r) => r.status));
+      expect(part.headerFrom).toEqual(whole.headerFrom);
+    });
+
+    it('reads the whole of a signed message (DKIM-Signature or ARC set) and of one with a bare-LF blank line', async () => {
+      const raw = message('Bob <bob@contoso.test>');
+      expect(dkimInput(await signed(raw, 'contoso.test', good.privateKey))).toHaveLength((await signed(raw, 'contoso.test', good.privateKey)).length);
+      expect(dkimInput(Buffer.concat([Buffer.from('ARC-Seal: i=1; a=rsa-sha256; d=x.test\r\n'), raw]))).toHaveLength(raw.length + 39);
+      expect(dkimInput(Buffer.from('From: a@b.test\nSubject: x\n\nbody\n')).toString()).toBe('From: a@b.test\nSubject: x\n\n');
+    });
   });
 });

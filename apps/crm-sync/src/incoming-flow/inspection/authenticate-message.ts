@@ -79,7 +79,7 @@ async function evaluate(raw: Buffer, opts: AuthenticateMessageOptions, fromDomai
     ({ dkim, dmarc, spf } = result);
   } else {
     // Without the connecting IP there is no SPF to check: run the two steps authenticate() would, minus SPF.
-    dkim = await dkimVerify(raw, { resolver, sender: opts.sender });
+    dkim = await dkimVerify(dkimInput(raw), { resolver, sender: opts.sender });
     dmarc = dkim.headerFrom?.length
       ? await verifyDmarc({
           headerFrom: dkim.headerFrom,
@@ -102,6 +102,30 @@ async function evaluate(raw: Buffer, opts: AuthenticateMessageOptions, fromDomai
     ...(policy ? { policy } : {}),
     summary: `evaluated: dmarc=${outcome}${policy ? ` (p=${policy})` : ''}; dkim=${dkimResult} (${signatures}); spf=${spfResult}${opts.ip ? ` (ip ${opts.ip})` : ' (no connecting IP)'}`,
   };
+}
+
+/**
+ * What dkimVerify needs to read: the whole message when its header carries a signature (a
+ * DKIM-Signature, or an ARC set whose message signature covers the body), else only the header.
+ * An unsigned message's body changes nothing in the result (no body hash is asked for), and
+ * hashing it line by line was mailauth's largest cost per received message (crm-sync profile,
+ * docs/performance.md F9). Anything that merely mentions a signature field keeps the whole message.
+ */
+export function dkimInput(raw: Buffer): Buffer {
+  const end = headerEnd(raw);
+  if (end === undefined) return raw;
+  return SIGNATURE_FIELD.test(raw.toString('latin1', 0, end)) ? raw : raw.subarray(0, end);
+}
+
+const SIGNATURE_FIELD = /dkim-signature|arc-/i;
+
+/** Byte offset just past the header's blank line, as mailauth's parser finds it (LF LF or LF CR LF); undefined when not within MAX_HEADER_SCAN. */
+function headerEnd(raw: Buffer): number | undefined {
+  const scan = raw.subarray(0, MAX_HEADER_SCAN);
+  const lflf = scan.indexOf('\n\n', 0, 'latin1');
+  const lfcrlf = scan.indexOf('\n\r\n', 0, 'latin1');
+  const ends = [lflf === -1 ? -1 : lflf + 2, lfcrlf === -1 ? -1 : lfcrlf + 3].filter((e) => e >= 0);
+  return ends.length ? Math.min(...ends) : undefined;
 }
 
 /** The topmost Authentication-Results header from a trusted authserv-id that has a DMARC result for this From domain. */
