@@ -5,6 +5,9 @@ import { prefixed, streamName } from '@mailrouter/contracts';
 import { deleteNatsPrefix, testNatsPrefix, TEST_NATS_URL } from '@mailrouter/testing';
 import { RAW_INLINE_MAX_BYTES, RAW_SHA256_HEADER, RawMailStore } from './raw-mail-store';
 
+/** Half a second: under the issue's one-second bound, below what the object store blocked. */
+const MAX_LOOP_BLOCK_MS = 500;
+
 describe('RawMailStore over a real NATS JetStream', () => {
   const prefix = testNatsPrefix();
   let nc: NatsConnection;
@@ -88,9 +91,10 @@ describe('RawMailStore over a real NATS JetStream', () => {
     expect(stored).toMatchObject({ key: 'k-40mb', size, sha256 });
     expect(back!.byteLength).toBe(size);
     expect(Buffer.from(back!.buffer, back!.byteOffset, back!.byteLength).equals(data)).toBe(true);
-    // Generous: the machine is shared; the object store's JavaScript SHA-256 alone held it ~700 ms.
-    expect(putBlockMs).toBeLessThan(200);
-    expect(getBlockMs).toBeLessThan(200);
+    // Quiet, the longest block is ~40 ms; with the whole suite running on 2 cores a GC pause
+    // took it to ~240 ms. The object store's JavaScript SHA-256 alone held it ~600–700 ms.
+    expect(putBlockMs).toBeLessThan(MAX_LOOP_BLOCK_MS);
+    expect(getBlockMs).toBeLessThan(MAX_LOOP_BLOCK_MS);
     // A chunk lost (a partial purge): an error naming it, never short bytes.
     const chunkSubject = prefixed(prefix, `raw.${Buffer.from('k-40mb').toString('base64url')}.3`);
     await (await nc.jetstreamManager()).streams.purge(streamName(prefix, 'RAW_MAIL'), { filter: chunkSubject });
