@@ -1,17 +1,11 @@
-import { createMailUser, createTestDatabase, deleteNatsPrefix, freePort, ServiceProcess, SmtpSink, TEST_DOVECOT, testNatsPrefix, TEST_NATS_URL, waitFor } from '@mailrouter/testing';
-import { ConfigService, TestingKit } from '../testing/config-service';
+import { createMailUser, SmtpSink, TEST_DOVECOT, waitFor } from '@mailrouter/testing';
+import { ConfigService } from '../testing/config-service';
+import { testingKit } from '../testing/testing-kit';
 import { runCaptured } from '../testing/run-cli';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-const kit: TestingKit = {
-  createTestDatabase, testNatsPrefix, deleteNatsPrefix, freePort, natsUrl: TEST_NATS_URL,
-  async startService(app, env, port, label) {
-    const proc = new ServiceProcess(app, env, port, label);
-    await proc.start();
-    return proc;
-  },
-};
+const kit = testingKit;
 
 describe('mailrouter test-access / publish / status / trace (config, incoming, outgoing as processes; Dovecot; SMTP)', () => {
   const api = new ConfigService(kit);

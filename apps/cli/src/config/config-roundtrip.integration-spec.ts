@@ -6,20 +6,14 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
 import { decodeSecretKey, openSecret } from '@mailrouter/platform';
-import { createTestDatabase, deleteNatsPrefix, freePort, ServiceProcess, testNatsPrefix, TEST_NATS_URL } from '@mailrouter/testing';
-import { ConfigService, TestingKit } from '../testing/config-service';
+import { freePort } from '@mailrouter/testing';
+import { ConfigService } from '../testing/config-service';
+import { testingKit } from '../testing/testing-kit';
 import { runCaptured } from '../testing/run-cli';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-const kit: TestingKit = {
-  createTestDatabase, testNatsPrefix, deleteNatsPrefix, freePort, natsUrl: TEST_NATS_URL,
-  async startService(app, env, port, label) {
-    const proc = new ServiceProcess(app, env, port, label);
-    await proc.start();
-    return proc;
-  },
-};
+const kit = testingKit;
 
 const SECRETS = {
   smtp: 'smtp-Pa55-' + randomBytes(6).toString('hex'),

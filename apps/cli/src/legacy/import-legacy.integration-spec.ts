@@ -1,20 +1,13 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTestDatabase, deleteNatsPrefix, freePort, ServiceProcess, testNatsPrefix, TEST_NATS_URL } from '@mailrouter/testing';
-import { ConfigService, TestingKit } from '../testing/config-service';
+import { ConfigService } from '../testing/config-service';
+import { testingKit } from '../testing/testing-kit';
 import { runCaptured } from '../testing/run-cli';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-const kit: TestingKit = {
-  createTestDatabase, testNatsPrefix, deleteNatsPrefix, freePort, natsUrl: TEST_NATS_URL,
-  async startService(app, env, port, label) {
-    const proc = new ServiceProcess(app, env, port, label);
-    await proc.start();
-    return proc;
-  },
-};
+const kit = testingKit;
 
 const SAMPLE = join(__dirname, 'fixtures', 'Microsoft.Crm.Tools.EmailAgent.xml');
 const SMTP_ENV = 'MAILROUTER_SECRET_PROFILE_CONTOSO_SMTP_PASSWORD';
