@@ -47,15 +47,6 @@ export class ReceivedMessageRepository {
     return new Set(rows.map((r) => r.receivedId));
   }
 
-  /** The same bytes found earlier under another UIDVALIDITY of this mailbox. */
-  async findUnderOtherUidValidity(mailboxId: string, sha256: string, uidvalidity: number): Promise<ReceivedMessageEntity | undefined> {
-    const row = await this.repo.findOne({
-      where: { mailboxId, sha256, uidvalidity: Not(uidvalidity), protocol: 'imap' },
-      order: { receivedAt: 'ASC' },
-    });
-    return row ?? undefined;
-  }
-
   /**
    * The same bytes received earlier in this mailbox over IMAP under another key (another
    * UIDVALIDITY, or another UID: moved out and back, copied and expunged): sha256 → the earliest such row.
