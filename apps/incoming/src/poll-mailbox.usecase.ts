@@ -4,7 +4,7 @@ import type { MailReceivedV1 } from '@mailrouter/contracts';
 import { backoffDelay } from '@mailrouter/domain';
 import { isExpiredSyncState, MailboxSession, MessageRef, pop3Key, RemoteMessage, serverMessage } from '@mailrouter/mail-adapters';
 import { RouterMetrics } from '@mailrouter/messaging';
-import { errorMessage, InfrastructureUnavailableError, isInfrastructureError } from '@mailrouter/platform';
+import { errorMessage, isRouterInfrastructureError } from '@mailrouter/platform';
 import { BackfillUseCase } from './backfill.usecase';
 import { MailboxStateEntity } from './entities/mailbox-state.entity';
 import { ReceivedMessageEntity, TOO_LARGE_REASON } from './entities/received-message.entity';
@@ -61,7 +61,7 @@ export class PollMailboxUseCase {
         this.log.warn(`mailbox ${id}: poll stopped (lease lost): ${serverMessage(err)}`);
         return undefined;
       }
-      if (isRouterOutage(err)) {
+      if (isRouterInfrastructureError(err)) {
         // NATS or PostgreSQL is away, not the mail server: nothing to hold against the mailbox
         // (no failure counted towards disabling it, no failure backoff); poll again at its interval.
         this.log.warn(`mailbox ${id}: poll cut short by the router's own outage (${errorMessage(err)}); again in ${served.mailbox.pollIntervalSeconds} s`);
@@ -351,18 +351,3 @@ export class PollMailboxUseCase {
 
 type PublishableRow = Pick<ReceivedMessageEntity, 'receivedId' | 'protocol' | 'rawKey' | 'size' | 'sha256' | 'receivedAt'>;
 type NewReceivedBase = Pick<NewReceived, 'receivedId' | 'mailboxId' | 'protocol' | 'uidvalidity' | 'uid' | 'uidl' | 'itemId'>;
-
-/** PostgreSQL SQLSTATEs of a lost or refused database connection (class 08, shutdown, too many). */
-const DATABASE_AWAY_STATES = /^(08\d{3}|57P0[123]|53300)$/;
-
-/**
- * A failure of the router's own infrastructure — the broker (a NatsError, the publisher's
- * deadline) or the database (its SQLSTATEs, TypeORM around a lost connection) — as opposed to the
- * mail server's. A bare ECONNREFUSED is not enough to tell: it counts against the mailbox.
- */
-export function isRouterOutage(err: unknown): boolean {
-  if (err instanceof InfrastructureUnavailableError) return true;
-  if (!err || typeof err !== 'object' || !isInfrastructureError(err)) return false;
-  const e = err as { name?: unknown; code?: unknown; driverError?: unknown };
-  return e.name === 'NatsError' || e.driverError !== undefined || (typeof e.code === 'string' && DATABASE_AWAY_STATES.test(e.code));
-}

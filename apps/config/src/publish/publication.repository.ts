@@ -9,6 +9,14 @@ import type { ConfigState } from './published-config.builder';
 /** Serialises publishes across replicas of `config` (pg advisory lock key). */
 const PUBLISH_LOCK_KEY = 'mailrouter.config.publish';
 
+/**
+ * Takes the publish lock for the rest of the transaction: publishes, rollbacks and anything else
+ * that rewrites what a publish reads or writes (a secret-key rotation) run one at a time.
+ */
+export async function lockPublications(tx: EntityManager): Promise<void> {
+  await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [PUBLISH_LOCK_KEY]);
+}
+
 export type PublicationSummary = Pick<PublicationEntity, 'version' | 'comment' | 'publishedAt' | 'mailboxCount'>;
 
 async function readState(tx: EntityManager): Promise<ConfigState> {
@@ -53,7 +61,7 @@ export class PublicationRepository {
     distribute: (config: PublishedConfigV1) => Promise<void>,
   ): Promise<PublicationEntity> {
     return this.dataSource.transaction(async (tx) => {
-      await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [PUBLISH_LOCK_KEY]);
+      await lockPublications(tx);
       const state = await readState(tx);
       const last = await tx.getRepository(PublicationEntity).maximum('version');
       return insertAndDistribute(tx, build(state, (last ?? 0) + 1), distribute);
@@ -71,7 +79,7 @@ export class PublicationRepository {
     distribute: (config: PublishedConfigV1) => Promise<void>,
   ): Promise<PublicationEntity | null> {
     return this.dataSource.transaction(async (tx) => {
-      await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [PUBLISH_LOCK_KEY]);
+      await lockPublications(tx);
       const stored = await tx.getRepository(PublicationEntity).findOneBy({ version });
       if (!stored) return null;
       const last = await tx.getRepository(PublicationEntity).maximum('version');

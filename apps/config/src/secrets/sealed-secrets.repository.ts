@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, type EntityTarget, type ObjectLiteral } from 'typeorm';
 import type { SealedSecretV1 } from '@mailrouter/contracts';
 import { DeploymentEntity, MailboxEntity, ProfileEntity, PublicationEntity } from '../entities';
+import { lockPublications } from '../publish/publication.repository';
 import { mapSealedSecrets } from './sealed-values';
 
 /**
@@ -14,9 +15,6 @@ const SEALED_COLUMNS: ReadonlyArray<{ entity: EntityTarget<ObjectLiteral>; what:
   { entity: MailboxEntity, what: 'mailbox', properties: ['password'] },
   { entity: DeploymentEntity, what: 'deployment', properties: ['crmClientSecret'] },
 ];
-
-/** Same key as PublicationRepository's: a rotation and a publish never interleave. */
-const PUBLISH_LOCK_KEY = 'mailrouter.config.publish';
 
 /** Where a sealed value lives: the editable configuration, or a published version's snapshot. */
 export type SealedArea = 'stored' | 'published';
@@ -41,7 +39,7 @@ export class SealedSecretsRepository {
    */
   async rewrite(visit: SealedVisitor): Promise<void> {
     await this.dataSource.transaction(async (tx) => {
-      await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [PUBLISH_LOCK_KEY]);
+      await lockPublications(tx); // a rotation and a publish never interleave
       await this.walk(tx, visit, true);
     });
   }

@@ -59,6 +59,22 @@ export function isInfrastructureError(err: unknown): boolean {
   return /Connection terminated|connection timeout|timeout exceeded when trying to connect|CONNECTION_CLOSED|DISCONNECT/i.test(msg);
 }
 
+/** PostgreSQL SQLSTATEs of a lost or refused database connection (class 08, shutdown, too many). */
+const DATABASE_AWAY_STATES = /^(08\d{3}|57P0[123]|53300)$/;
+
+/**
+ * isInfrastructureError narrowed to the router's own infrastructure — the broker (a NatsError,
+ * a publish never acknowledged) or the database (its SQLSTATEs, TypeORM around a lost
+ * connection) — for code that also talks to other servers: a bare ECONNREFUSED could be a mail
+ * server's, so it does not count.
+ */
+export function isRouterInfrastructureError(err: unknown): boolean {
+  if (err instanceof InfrastructureUnavailableError) return true;
+  if (!err || typeof err !== 'object' || !isInfrastructureError(err)) return false;
+  const e = err as { name?: unknown; code?: unknown; driverError?: unknown };
+  return e.name === 'NatsError' || e.driverError !== undefined || (typeof e.code === 'string' && DATABASE_AWAY_STATES.test(e.code));
+}
+
 export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);
