@@ -46,6 +46,7 @@ export async function incomingThroughput(bench: BenchRouter, db: BaselineDb, siz
   const commits0 = await bench.commits();
   const cpu = new CpuMeter(bench.pids());
   const t0 = performance.now();
+  const wall0 = Date.now();
   await bench.publish(`bench incoming ${mix}`);
   const timeoutMs = Math.max(120_000, total * 500);
   const done = await until(async () => (await bench.incomingActivities(owners)) >= total, timeoutMs, 100);
@@ -55,6 +56,7 @@ export async function incomingThroughput(bench: BenchRouter, db: BaselineDb, siz
   if (!done) throw new Error(`incoming ${mix}: only ${tracked} of ${total} messages tracked after ${timeoutMs / 1000} s`);
   await sleep(1500);
   const commitsPerMsg = ((await bench.commits()) - commits0) / total;
+  const timeline = await stageTimeline(bench, mailboxes.map((mb) => mb.mailboxId), owners, wall0);
 
   const routerRate = total / seconds;
   const baseRate = base.messages / base.seconds;
@@ -62,7 +64,7 @@ export async function incomingThroughput(bench: BenchRouter, db: BaselineDb, siz
   record({
     name: `incoming-throughput-${mix}`,
     what: `${n} mailboxes × ${m} messages (${mix}, ${round(bytes / total / 1024, 1)} KB average) in Dovecot → email activities in the built-in CRM`,
-    figures: { messages: total, seconds: round(seconds), msgsPerSec: round(routerRate, 1), tracked, dbCommitsPerMsg: round(commitsPerMsg, 1) },
+    figures: { messages: total, seconds: round(seconds), msgsPerSec: round(routerRate, 1), tracked, dbCommitsPerMsg: round(commitsPerMsg, 1), ...timeline },
     baseline: { messages: base.messages, seconds: round(base.seconds), msgsPerSec: round(baseRate, 1), kind: 'one process: imapflow fetch → mailparser → one INSERT each' },
     ratio: { value: round(ratio, 3), meaning: 'router msgs/s ÷ baseline msgs/s', target: '≥ 1.0', met: ratio >= 1 },
     notes: [
@@ -71,4 +73,25 @@ export async function incomingThroughput(bench: BenchRouter, db: BaselineDb, siz
     ],
   }, sizes);
   return { flow: 'received', label: mix, messages: total, cpuMsByService: cpuMs, baselineCpuMs: base.cpuMs, baselineMessages: base.messages };
+}
+
+/**
+ * When each stage first and last happened, in seconds after publish (the services' rows, one
+ * clock): raw recorded by incoming, published, activity created. `steadyMsgsPerSec`: the
+ * activity rate between the 10th and the 90th percentile of activities (without the start-up).
+ */
+async function stageTimeline(bench: BenchRouter, mailboxIds: string[], owners: string[], wall0: number): Promise<Record<string, number>> {
+  const [r] = await bench.query<{ rf: Date; rl: Date; pf: Date; pl: Date }>(
+    `SELECT min(received_at) AS rf, max(received_at) AS rl, min(published_at) AS pf, max(published_at) AS pl
+       FROM incoming.received_message WHERE mailbox_id = ANY($1::varchar[])`, [mailboxIds]);
+  const acts = (await bench.query<{ t: Date }>(
+    `SELECT created_at AS t FROM crm.email WHERE direction = 'incoming' AND owner_id = ANY($1::uuid[]) ORDER BY created_at`, [owners])).map((a) => a.t.getTime());
+  const at = (d: Date | number | null) => (d === null ? NaN : round(((typeof d === 'number' ? d : d.getTime()) - wall0) / 1000));
+  const p10 = acts[Math.floor(acts.length * 0.1)];
+  const p90 = acts[Math.floor(acts.length * 0.9) - 1];
+  const steady = p90 > p10 ? ((Math.floor(acts.length * 0.9) - Math.floor(acts.length * 0.1)) / ((p90 - p10) / 1000)) : NaN;
+  return {
+    firstRecordedAt: at(r.rf), lastRecordedAt: at(r.rl), firstPublishedAt: at(r.pf), lastPublishedAt: at(r.pl),
+    firstActivityAt: at(acts[0] ?? null), lastActivityAt: at(acts[acts.length - 1] ?? null), steadyMsgsPerSec: round(steady, 1),
+  };
 }

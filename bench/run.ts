@@ -2,6 +2,7 @@
  * `npm run bench` — MailRouter's benchmarks, each against a baseline measured in the same run.
  *   BENCH_SCALE=small|full (default small)   BENCH_ONLY=outgoing,incoming,latency,idle (default all)
  *   BENCH_TREE=HEAD (or any git rev): measure that commit, exported to /tmp, not the working tree
+ *   BENCH_MIXES=text-5k,mixed: only these incoming mixes (default all)
  *   BENCH_CPU_PROF=1: the services write V8 CPU profiles to bench-results/profiles/ (summarised at the end)
  * Results: printed, and written to bench-results/<name>.json. See docs/performance.md.
  */
@@ -18,7 +19,7 @@ import { outgoingThroughput } from './outgoing.bench';
 import { BenchRouter } from './support/bench-router';
 import { printProfiles } from './support/profile-summary';
 import { RESULTS_DIR } from './support/results';
-import { MIXES } from './support/mail';
+import { MessageMix, MIXES } from './support/mail';
 import { benchSizes } from './support/scale';
 import { runInSnapshotIfAsked } from './support/snapshot';
 
@@ -46,7 +47,7 @@ async function main(): Promise<void> {
       await bench.start(sink);
       // Outgoing first: its emails are composed before the first configuration is published.
       if (want('outgoing')) costs.push(await outgoingThroughput(bench, sink, sizes));
-      if (want('incoming')) for (const mix of MIXES) costs.push(await incomingThroughput(bench, db, sizes, mix));
+      if (want('incoming')) for (const mix of mixes()) costs.push(await incomingThroughput(bench, db, sizes, mix));
       if (want('latency')) await latency(bench, db, sizes);
     } finally {
       await bench.stop();
@@ -57,6 +58,14 @@ async function main(): Promise<void> {
     if (profiling) printProfiles(profiles);
   }
   if (want('idle')) await idleScale(sizes);
+}
+
+/** BENCH_MIXES: the incoming mixes to run (default all). */
+function mixes(): MessageMix[] {
+  const asked = (process.env.BENCH_MIXES ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = asked.filter((m) => !(MIXES as string[]).includes(m));
+  if (unknown.length) throw new Error(`BENCH_MIXES: unknown mix(es) ${unknown.join(', ')}; known: ${MIXES.join(', ')}`);
+  return asked.length ? MIXES.filter((m) => asked.includes(m)) : MIXES;
 }
 
 const snapshotExit = runInSnapshotIfAsked();

@@ -3,8 +3,11 @@ import type { ParsedMail } from 'mailparser';
 import { classifyAutomaticMail, MailInspection, ParsedEmail } from '@mailrouter/domain';
 import { errorMessage } from '@mailrouter/platform';
 import { CRM_SETTINGS, CrmSettings } from '../settings';
-import { authenticateMessage, parseBounce, sanitizeEmailHtml } from './inspection';
+import { authenticateMessage, cachingResolver, DnsResolve, parseBounce, sanitizeEmailHtml, systemResolve } from './inspection';
 import { withoutNul } from './parse-mail';
+
+/** Names (with record type) whose DNS answers are kept at once. */
+const DNS_CACHE_ENTRIES = 10_000;
 
 /**
  * What the router finds out about a received message before the CRM decides: SPF/DKIM/DMARC
@@ -15,7 +18,12 @@ import { withoutNul } from './parse-mail';
 export class MailInspector {
   private readonly log = new Logger(MailInspector.name);
 
-  constructor(@Inject(CRM_SETTINGS) private readonly settings: CrmSettings) {}
+  /** DKIM / DMARC look-ups, cached for DNS_CACHE_SECONDS. */
+  private readonly resolver: DnsResolve;
+
+  constructor(@Inject(CRM_SETTINGS) private readonly settings: CrmSettings) {
+    this.resolver = cachingResolver(systemResolve, { ttlMs: settings.dnsCacheSeconds * 1000, maxEntries: DNS_CACHE_ENTRIES });
+  }
 
   async inspect(raw: Uint8Array, parsed: ParsedMail, email: ParsedEmail): Promise<{ email: ParsedEmail; inspection: MailInspection }> {
     const inspection: MailInspection = {};
@@ -33,7 +41,7 @@ export class MailInspector {
     try {
       // A view of the raw message, not a copy of it (up to MAX_PARSE_BYTES).
       const bytes = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
-      inspection.authentication = await authenticateMessage(bytes, { trustedAuthservIds: this.settings.trustedAuthservIds });
+      inspection.authentication = await authenticateMessage(bytes, { trustedAuthservIds: this.settings.trustedAuthservIds, resolver: this.resolver });
     } catch (err) {
       // Not decisive on its own: the trail shows that authentication could not be checked.
       this.log.warn(`could not authenticate a received message: ${errorMessage(err)}`);

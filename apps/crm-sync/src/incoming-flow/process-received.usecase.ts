@@ -12,6 +12,7 @@ import { ReceivedTrailRepository, TrailFacts } from './received-trail.repository
 import { parseMailDetailed, UnparseableMailError } from './parse-mail';
 import { MailInspector } from './mail-inspector';
 import { describeDecision, describeForward } from './decision-words';
+import { GroupedDecisions } from './grouped-decisions';
 import { findAttachedMessages, topHeaderValues, verifyForwardedFor } from './forward-unwrap';
 
 /** The trail row of the n-th message attached to a forward wrapper (1-based). */
@@ -36,6 +37,8 @@ export const RACE_RETRY_MS = 200;
 export class ProcessReceivedUseCase {
   private readonly log = new Logger(ProcessReceivedUseCase.name);
   private key?: SecretKeyring | null;
+  /** Decisions of one mailbox and sender, several per transaction when they queue up. */
+  readonly groups: GroupedDecisions;
 
   constructor(
     private readonly connectors: CrmConnectors,
@@ -47,7 +50,14 @@ export class ProcessReceivedUseCase {
     @Inject(CRM_SETTINGS) private readonly settings: CrmSettings,
     private readonly inspector: MailInspector,
     @Inject(CONNECTOR_SETTINGS) private readonly connectorSettings: ConnectorSettings,
-  ) {}
+  ) {
+    this.groups = new GroupedDecisions({
+      transaction: (key, work) => this.scope.run(async () => {
+        await this.scope.manager().query('SELECT pg_advisory_xact_lock(hashtext($1))', [key]);
+        return work();
+      }),
+    }, settings.decisionGroupMax);
+  }
 
   async handle(event: MailReceivedV1): Promise<void> {
     // The raw message is fetched while the trail is asked whether it was decided already (a
@@ -83,10 +93,10 @@ export class ProcessReceivedUseCase {
     const { email, inspection } = await this.inspector.inspect(raw, detailed.parsed, detailed.email);
     const incoming: IncomingEmail = { receivedId: target.receivedId, mailbox: target.mailbox, email, deploymentId: event.deploymentId, inspection };
     const connector = await this.connectors.forDeployment(event.deploymentId);
-    return this.scope.run(async () => {
-      // Decisions for one mailbox and sender are serialised (the loop guard counts the ones
-      // before; copies of one message find each other): a lock held until this commits.
-      await this.scope.manager().query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${target.mailbox.id}|${email.from?.address ?? ''}`]);
+    // Decisions for one mailbox and sender are serialised (the loop guard counts the ones
+    // before; copies of one message find each other): under a lock held until they commit,
+    // taken once for all the decisions of that key waiting at the time (GroupedDecisions).
+    return this.groups.submit(`${target.mailbox.id}|${email.from?.address ?? ''}`, async () => {
       const check = await connector.checkIncoming(incoming);
       const facts = trailFacts(email, check, inspection);
       const reasonText = [describeDecision(check, inspection), note].filter(Boolean).join('; ');

@@ -14,3 +14,4 @@ export {
   type AuthenticationResult,
   type DmarcOutcome,
 } from './authenticate-message';
+export { cachingResolver, systemResolve, type DnsResolve, type DnsCacheOptions } from './dns-cache';
