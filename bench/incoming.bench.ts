@@ -79,11 +79,15 @@ export async function incomingThroughput(bench: BenchRouter, db: BaselineDb, siz
  * When each stage first and last happened, in seconds after publish (the services' rows, one
  * clock): raw recorded by incoming, published, activity created. `steadyMsgsPerSec`: the
  * activity rate between the 10th and the 90th percentile of activities (without the start-up).
+ * `polls`: polls of the bench mailboxes until then (and how many IDLE woke), each a login.
  */
 async function stageTimeline(bench: BenchRouter, mailboxIds: string[], owners: string[], wall0: number): Promise<Record<string, number>> {
   const [r] = await bench.query<{ rf: Date; rl: Date; pf: Date; pl: Date }>(
     `SELECT min(received_at) AS rf, max(received_at) AS rl, min(published_at) AS pf, max(published_at) AS pl
        FROM incoming.received_message WHERE mailbox_id = ANY($1::varchar[])`, [mailboxIds]);
+  const [polls] = await bench.query<{ n: number; idle: number }>(
+    `SELECT count(*)::int AS n, count(*) FILTER (WHERE trigger = 'idle')::int AS idle FROM incoming.poll_span
+      WHERE mailbox_id = ANY($1::varchar[]) AND started_at >= $2`, [mailboxIds, new Date(wall0)]);
   const acts = (await bench.query<{ t: Date }>(
     `SELECT created_at AS t FROM crm.email WHERE direction = 'incoming' AND owner_id = ANY($1::uuid[]) ORDER BY created_at`, [owners])).map((a) => a.t.getTime());
   const at = (d: Date | number | null) => (d === null ? NaN : round(((typeof d === 'number' ? d : d.getTime()) - wall0) / 1000));
@@ -93,5 +97,6 @@ async function stageTimeline(bench: BenchRouter, mailboxIds: string[], owners: s
   return {
     firstRecordedAt: at(r.rf), lastRecordedAt: at(r.rl), firstPublishedAt: at(r.pf), lastPublishedAt: at(r.pl),
     firstActivityAt: at(acts[0] ?? null), lastActivityAt: at(acts[acts.length - 1] ?? null), steadyMsgsPerSec: round(steady, 1),
+    polls: polls.n, idlePolls: polls.idle,
   };
 }

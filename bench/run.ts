@@ -3,7 +3,8 @@
  *   BENCH_SCALE=small|full (default small)   BENCH_ONLY=outgoing,incoming,latency,idle (default all)
  *   BENCH_TREE=HEAD (or any git rev): measure that commit, exported to /tmp, not the working tree
  *   BENCH_MIXES=text-5k,mixed: only these incoming mixes (default all)
- *   BENCH_CPU_PROF=1: the services write V8 CPU profiles to bench-results/profiles/ (summarised at the end)
+ *   BENCH_CPU_PROF=1: the services write V8 CPU profiles to bench-results/profiles/ (summarised at the end), from the
+ *     first measured run's start (publish) to their exit
  * Results: printed, and written to bench-results/<name>.json. See docs/performance.md.
  */
 import 'reflect-metadata';
@@ -41,7 +42,7 @@ async function main(): Promise<void> {
     const profiles = join(RESULTS_DIR, 'profiles', new Date().toISOString().replace(/[:.]/g, '-'));
     const profiling = process.env.BENCH_CPU_PROF === '1';
     if (profiling) mkdirSync(profiles, { recursive: true });
-    const bench = new BenchRouter(profiling ? { NODE_OPTIONS: `--require ${join(__dirname, 'support', 'cpu-profiler.js')}`, BENCH_PROFILE_DIR: profiles } : {});
+    const bench = new BenchRouter(profiling ? { NODE_OPTIONS: `--require ${join(__dirname, 'support', 'cpu-profiler.js')}`, BENCH_PROFILE_DIR: profiles, BENCH_PROFILE_FROM_SIGNAL: '1' } : {});
     const db = await new BaselineDb().open();
     try {
       await bench.start(sink);

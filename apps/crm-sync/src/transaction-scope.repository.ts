@@ -9,17 +9,34 @@ import { DataSource, EntityManager } from 'typeorm';
  */
 @Injectable()
 export class TransactionScope {
-  private readonly current = new AsyncLocalStorage<EntityManager>();
+  private readonly current = new AsyncLocalStorage<{ em: EntityManager; memo: Map<string, Promise<unknown>> }>();
 
   constructor(private readonly dataSource: DataSource) {}
 
   manager(): EntityManager {
-    return this.current.getStore() ?? this.dataSource.manager;
+    return this.current.getStore()?.em ?? this.dataSource.manager;
   }
 
   run<T>(work: () => Promise<T>): Promise<T> {
     if (this.current.getStore()) return work();
-    return this.dataSource.transaction((em) => this.current.run(em, work));
+    return this.dataSource.transaction((em) => this.current.run({ em, memo: new Map() }, work));
+  }
+
+  /**
+   * Inside run(): `load()` once per transaction for `key`, for reads that the transaction's own
+   * work does not change (a mailbox's owner, asked again for each message of a group of
+   * decisions); outside a transaction: `load()` every time.
+   */
+  memo<T>(key: string, load: () => Promise<T>): Promise<T> {
+    const memo = this.current.getStore()?.memo;
+    if (!memo) return load();
+    let hit = memo.get(key) as Promise<T> | undefined;
+    if (!hit) {
+      hit = load();
+      memo.set(key, hit);
+      hit.catch(() => memo.delete(key));
+    }
+    return hit;
   }
 }
 

@@ -55,6 +55,7 @@ export class IncomingNatsController implements OnApplicationBootstrap {
       event: 'mailVerdict',
       durable: 'incoming-verdicts',
       maxAttempts: this.settings.verdictMaxAttempts,
+      concurrency: this.settings.verdictConcurrency,
       handle: (verdict) => this.recordVerdict.execute(verdict),
       quarantine: (record) => this.recordVerdict.quarantine(record),
     });

@@ -105,18 +105,29 @@ export class ReceivedMessageRepository {
   }
 
   /** Stores the CRM's verdict once; a repeated or late verdict changes nothing. */
-  async recordVerdict(v: MailVerdictV1): Promise<'recorded' | 'already' | 'unknown'> {
-    const result = await this.repo
-      .createQueryBuilder()
-      .update()
-      .set({
-        state: 'verdict', outcome: v.outcome, reason: v.reason, reasonText: v.reasonText,
-        activityId: v.activityId ?? null, verdictAt: new Date(v.decidedAt),
-      })
-      .where('received_id = :id AND state = :state', { id: v.receivedId, state: 'published' })
-      .execute();
-    if (result.affected) return 'recorded';
-    return (await this.repo.existsBy({ receivedId: v.receivedId })) ? 'already' : 'unknown';
+  /**
+   * Verdicts onto their rows (state published → verdict), many in one statement: the verdicts
+   * consumed at the same time come here together (RecordVerdictUseCase). Each gets `recorded`,
+   * `already` (its row has a verdict already: a repeated verdict) or `unknown` (no such row).
+   */
+  async recordVerdicts(verdicts: MailVerdictV1[]): Promise<('recorded' | 'already' | 'unknown')[]> {
+    if (verdicts.length === 0) return [];
+    const updated: { received_id: string }[] = await this.repo.query(
+      `UPDATE ${this.tableName} r SET state = 'verdict', outcome = v.outcome, reason = v.reason, reason_text = v.reason_text,
+         activity_id = v.activity_id, verdict_at = v.verdict_at, updated_at = now()
+       FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::text[], $5::varchar[], $6::timestamptz[])
+         AS v(received_id, outcome, reason, reason_text, activity_id, verdict_at)
+       WHERE r.received_id = v.received_id AND r.state = 'published'
+       RETURNING r.received_id`,
+      [
+        verdicts.map((v) => v.receivedId), verdicts.map((v) => v.outcome), verdicts.map((v) => v.reason),
+        verdicts.map((v) => v.reasonText), verdicts.map((v) => v.activityId ?? null), verdicts.map((v) => new Date(v.decidedAt)),
+      ],
+    );
+    const recorded = new Set(updated.map((u) => u.received_id));
+    const others = verdicts.filter((v) => !recorded.has(v.receivedId)).map((v) => v.receivedId);
+    const known = others.length ? await this.existing(others) : new Set<string>();
+    return verdicts.map((v) => (recorded.has(v.receivedId) ? 'recorded' : known.has(v.receivedId) ? 'already' : 'unknown'));
   }
 
   async awaitingSettlement(mailboxId: string, limit: number): Promise<ReceivedMessageEntity[]> {

@@ -28,6 +28,7 @@
  * | FAILURE_BACKOFF_MAX_SECONDS     | 300        | longest wait between polls of a failing mailbox (the original's 5 minutes) |
  * | MAILBOX_DISABLE_AFTER_FAILURES  | 10         | failed polls in a row that disable a mailbox until an operator re-enables it; 0: never |
  * | VERDICT_MAX_ATTEMPTS            | 5          | a verdict that keeps failing is quarantined after this many     |
+ * | VERDICT_CONCURRENCY             | 32         | verdicts handled at once (those arriving together are written in one statement) |
  * | POLL_LOOP_STALL_SECONDS         | 60         | readiness fails when the poll loop has not ticked for this long |
  */
 import { z } from 'zod';
@@ -60,6 +61,7 @@ export const incomingEnv = secretsEnv.extend({
   FAILURE_BACKOFF_MAX_SECONDS: intFromEnv(300),
   MAILBOX_DISABLE_AFTER_FAILURES: countFromEnv(10),
   VERDICT_MAX_ATTEMPTS: intFromEnv(5),
+  VERDICT_CONCURRENCY: intFromEnv(32),
   POLL_LOOP_STALL_SECONDS: intFromEnv(60),
 });
 
@@ -82,6 +84,7 @@ export interface IncomingSettings {
   /** Consecutive failed polls that disable a mailbox (0: never). */
   disableAfterFailures: number;
   verdictMaxAttempts: number;
+  verdictConcurrency: number;
   pollLoopStallMs: number;
 }
 
@@ -111,6 +114,7 @@ export function incomingSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): I
     failureBackoff: { initialMs: e.FAILURE_BACKOFF_INITIAL_SECONDS * 1000, maxMs: e.FAILURE_BACKOFF_MAX_SECONDS * 1000, factor: 2 },
     disableAfterFailures: e.MAILBOX_DISABLE_AFTER_FAILURES,
     verdictMaxAttempts: e.VERDICT_MAX_ATTEMPTS,
+    verdictConcurrency: e.VERDICT_CONCURRENCY,
     pollLoopStallMs: e.POLL_LOOP_STALL_SECONDS * 1000,
   };
 }

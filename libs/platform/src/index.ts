@@ -4,3 +4,4 @@ export * from './lib/database';
 export * from './lib/http';
 export * from './lib/errors';
 export * from './lib/msal-network';
+export * from './lib/coalescer';

@@ -77,7 +77,12 @@ export class RecordsRepository {
    * received message's owner is looked up each time, and typeorm's findOne spent more CPU
    * building the query than PostgreSQL answering it (crm-sync profile, docs/performance.md F9).
    */
-  private async ownerWhere(kind: 'user' | 'queue', column: 'id' | 'email', value: string): Promise<CrmUserEntity | CrmQueueEntity | null> {
+  private ownerWhere(kind: 'user' | 'queue', column: 'id' | 'email', value: string): Promise<CrmUserEntity | CrmQueueEntity | null> {
+    // Once per transaction: a group of decisions for one mailbox asks for the same owner each time.
+    return this.scope.memo(`owner ${kind} ${column} ${value}`, () => this.loadOwnerWhere(kind, column, value));
+  }
+
+  private async loadOwnerWhere(kind: 'user' | 'queue', column: 'id' | 'email', value: string): Promise<CrmUserEntity | CrmQueueEntity | null> {
     const key = `${kind}.${column}`;
     let sql = this.ownerQueries.get(key);
     if (!sql) {

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { MailboxRefV1, MailReceivedV1, MailVerdictV1 } from '@mailrouter/contracts';
 import { CheckIncomingResult, FORWARDED_FOR_HEADER, IncomingEmail, MailInspection, ParsedEmail } from '@mailrouter/domain';
 import { EventPublisher, QuarantineRecord, RawMailStore } from '@mailrouter/messaging';
-import { errorMessage, type SecretKeyring, TransientError } from '@mailrouter/platform';
+import { Coalescer, errorMessage, type SecretKeyring, TransientError } from '@mailrouter/platform';
 import { CrmConnectors } from '../connectors/crm-connectors.registry';
 import { CONNECTOR_SETTINGS, connectorKeyring, ConnectorSettings } from '../connectors/connectors.settings';
 import { CRM_SETTINGS, CrmSettings } from '../settings';
@@ -39,6 +39,8 @@ export class ProcessReceivedUseCase {
   private key?: SecretKeyring | null;
   /** Decisions of one mailbox and sender, several per transaction when they queue up. */
   readonly groups: GroupedDecisions;
+  /** "Decided already?" of the messages arriving together, asked in one statement. */
+  private readonly decided = new Coalescer<string, MailVerdictV1 | null>((ids) => this.trail.findVerdicts(ids));
 
   constructor(
     private readonly connectors: CrmConnectors,
@@ -64,7 +66,7 @@ export class ProcessReceivedUseCase {
     // redelivery, rare): the two round trips overlap instead of following each other.
     const raw = this.readRaw(event);
     raw.catch(() => undefined); // a redelivery does not wait for (or fail on) the raw message
-    const known = await this.trail.findVerdict(event.receivedId);
+    const known = await this.decided.submit(event.receivedId);
     if (known) return this.publish(known);
     try {
       const verdict = await this.decide(event, await raw);

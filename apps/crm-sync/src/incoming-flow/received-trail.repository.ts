@@ -21,7 +21,7 @@ export interface TrailFacts {
 export class ReceivedTrailRepository {
   constructor(private readonly scope: TransactionScope) {}
 
-  private sql?: { verdict: string; insert: string };
+  private sql?: { verdict: string; verdicts: string; insert: string };
 
   find(receivedId: string): Promise<ReceivedMailEntity | null> {
     return this.scope.manager().findOne(ReceivedMailEntity, { where: { receivedId } });
@@ -37,6 +37,14 @@ export class ReceivedTrailRepository {
     return rows.length ? verdictOf(rows[0]) : null;
   }
 
+  /** findVerdict for many at once (one statement); the verdicts in the order asked, null where none. */
+  async findVerdicts(receivedIds: string[]): Promise<(MailVerdictV1 | null)[]> {
+    if (receivedIds.length === 0) return [];
+    const rows: VerdictRow[] = await this.scope.manager().query(this.statements().verdicts, [receivedIds]);
+    const byId = new Map(rows.map((r) => [r.receivedId, verdictOf(r)]));
+    return receivedIds.map((id) => byId.get(id) ?? null);
+  }
+
   /** Inserts the row (a second row for the same receivedId is a unique violation). One per received message: plain SQL, as findVerdict. */
   async record(verdict: MailVerdictV1, facts: TrailFacts): Promise<void> {
     const json = (value: unknown) => (value == null ? null : JSON.stringify(value));
@@ -48,12 +56,14 @@ export class ReceivedTrailRepository {
     ]);
   }
 
-  private statements(): { verdict: string; insert: string } {
+  private statements(): { verdict: string; verdicts: string; insert: string } {
     if (this.sql) return this.sql;
     const table = quotedTable(this.scope.manager().getRepository(ReceivedMailEntity).metadata.tablePath);
     this.sql = {
       verdict: `SELECT received_id AS "receivedId", mailbox_id AS "mailboxId", outcome, reason, reason_text AS "reasonText",
         activity_id AS "activityId", decided_at AS "decidedAt" FROM ${table} WHERE received_id = $1`,
+      verdicts: `SELECT received_id AS "receivedId", mailbox_id AS "mailboxId", outcome, reason, reason_text AS "reasonText",
+        activity_id AS "activityId", decided_at AS "decidedAt" FROM ${table} WHERE received_id = ANY($1::varchar[])`,
       insert: `INSERT INTO ${table} (received_id, mailbox_id, message_id, subject, from_address, outcome, reason, reason_text,
         activity_id, decided_at, owner_type, owner_id, correlation_rule, parties, authentication, automatic_kind, automatic_reason)
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::jsonb, $15::jsonb, $16, $17)`,
