@@ -14,6 +14,7 @@ import {
 import type { NatsConnection } from 'nats';
 import { dataSourceOptions } from './data-source';
 import { IdleWatchers } from './idle-watchers.service';
+import { ReceivedMessageRepository } from './received-message.repository';
 
 
 
@@ -339,6 +340,29 @@ describe('incoming service (in-process, real PostgreSQL, NATS JetStream and Dove
     });
     const [{ n }] = await app.get(dataSourceToken()).query('SELECT count(*)::int AS n FROM incoming.quarantined_event');
     expect(n).toBe(0);
+  });
+
+  it('writes verdicts that arrive together in one statement: new ones recorded, repeated and unknown ones told apart', async () => {
+    const repo = app.get(ReceivedMessageRepository);
+    const ds = app.get(dataSourceToken());
+    const row = (id: string) => ({
+      receivedId: id, mailboxId: 'mbx-batch', protocol: 'imap' as const, uidvalidity: 1, uid: Number(id.split(':').pop()), uidl: null,
+      rawKey: id, size: 10, sha256: null, state: 'published' as const,
+    });
+    await repo.insertMany([row('mbx-batch:imap:1:1'), row('mbx-batch:imap:1:2')]);
+    const v = (receivedId: string, outcome: MailVerdictV1['outcome'], activityId?: string): MailVerdictV1 => ({
+      receivedId, mailboxId: 'mbx-batch', outcome, reason: outcome === 'tracked' ? 'accept-all' as const : 'owner-not-found' as const,
+      reasonText: `${outcome} in a batch`, ...(activityId ? { activityId } : {}), decidedAt: new Date().toISOString(),
+    });
+    const first = await repo.recordVerdicts([v('mbx-batch:imap:1:1', 'tracked', 'act-1'), v('mbx-batch:imap:1:2', 'ignored'), v('mbx-batch:imap:9:9', 'tracked')]);
+    expect(first).toEqual(['recorded', 'recorded', 'unknown']);
+    const again = await repo.recordVerdicts([v('mbx-batch:imap:1:1', 'ignored')]);
+    expect(again).toEqual(['already']);
+    const rows = await ds.query(`SELECT received_id, state, outcome, activity_id, reason_text FROM incoming.received_message WHERE mailbox_id = 'mbx-batch' ORDER BY received_id`);
+    expect(rows).toEqual([
+      { received_id: 'mbx-batch:imap:1:1', state: 'verdict', outcome: 'tracked', activity_id: 'act-1', reason_text: 'tracked in a batch' },
+      { received_id: 'mbx-batch:imap:1:2', state: 'verdict', outcome: 'ignored', activity_id: null, reason_text: 'ignored in a batch' },
+    ]);
   });
 
   it('answers test access with the server\'s words, and reports the poll loop in readiness', async () => {

@@ -112,7 +112,8 @@ export class ReceivedMessageRepository {
    */
   async recordVerdicts(verdicts: MailVerdictV1[]): Promise<('recorded' | 'already' | 'unknown')[]> {
     if (verdicts.length === 0) return [];
-    const updated: { received_id: string }[] = await this.repo.query(
+    // typeorm answers an UPDATE … RETURNING with [rows, affected].
+    const [updated] = (await this.repo.query(
       `UPDATE ${this.tableName} r SET state = 'verdict', outcome = v.outcome, reason = v.reason, reason_text = v.reason_text,
          activity_id = v.activity_id, verdict_at = v.verdict_at, updated_at = now()
        FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::text[], $5::varchar[], $6::timestamptz[])
@@ -123,7 +124,7 @@ export class ReceivedMessageRepository {
         verdicts.map((v) => v.receivedId), verdicts.map((v) => v.outcome), verdicts.map((v) => v.reason),
         verdicts.map((v) => v.reasonText), verdicts.map((v) => v.activityId ?? null), verdicts.map((v) => new Date(v.decidedAt)),
       ],
-    );
+    )) as [{ received_id: string }[], number];
     const recorded = new Set(updated.map((u) => u.received_id));
     const others = verdicts.filter((v) => !recorded.has(v.receivedId)).map((v) => v.receivedId);
     const known = others.length ? await this.existing(others) : new Set<string>();

@@ -8,7 +8,7 @@ describe('outgoing settings', () => {
     expect(s).toMatchObject({
       maxAttempts: 5,
       retry: { initialMs: 30_000, maxMs: 900_000, factor: 2 },
-      concurrency: 8,
+      concurrency: 16,
       attemptLeaseMs: 30_000,
       inFlightRecheckMs: 5_000,
       poolIdleMs: 60_000,

@@ -11,7 +11,7 @@
  * | SEND_RETRY_INITIAL_MS       | 30000    | delay before the second attempt after a transient failure |
  * | SEND_RETRY_MAX_MS           | 900000   | longest delay between attempts (15 min) |
  * | SEND_RETRY_FACTOR           | 2        | growth of the delay per attempt |
- * | SEND_CONCURRENCY            | 8        | send commands handled at once per replica (2 × the SMTP profile's default pool of 4: commands wait on the database and NATS as much as on SMTP) |
+ * | SEND_CONCURRENCY            | 16       | send commands handled at once per replica (4 × the SMTP profile's default pool of 4: commands wait on the database and NATS as much as on SMTP) |
  * | SEND_ATTEMPT_LEASE_MS       | 30000    | lease of a running attempt, renewed every third of it while the server is talked to; an attempt whose lease ran out was left by a crashed process: the next delivery sends again, flagged possible duplicate |
  * | SEND_IN_FLIGHT_RECHECK_MS   | 5000     | when another replica is sending the same email right now, look again after this long |
  * | SMTP_POOL_IDLE_MS           | 60000    | a pooled SMTP transport unused this long is closed |
@@ -27,7 +27,7 @@ export const outgoingEnv = secretsEnv.extend({
   SEND_RETRY_INITIAL_MS: intFromEnv(30_000),
   SEND_RETRY_MAX_MS: intFromEnv(900_000),
   SEND_RETRY_FACTOR: z.coerce.number().min(1).max(10).default(2),
-  SEND_CONCURRENCY: intFromEnv(8),
+  SEND_CONCURRENCY: intFromEnv(16),
   SEND_ATTEMPT_LEASE_MS: intFromEnv(30_000),
   SEND_IN_FLIGHT_RECHECK_MS: intFromEnv(5_000),
   SMTP_POOL_IDLE_MS: intFromEnv(60_000),

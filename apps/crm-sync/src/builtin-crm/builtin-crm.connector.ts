@@ -4,7 +4,7 @@ import {
   CheckIncomingResult, CrmConnector, CrmMailboxRecord, DeliverIncomingResult, EmailAddress, IncomingEmail, MailInspection,
   OutgoingEmail, RecordRef, SendOutcome, TrackingOption, normalizeMessageId,
 } from '@mailrouter/domain';
-import { PermanentError } from '@mailrouter/platform';
+import { Coalescer, PermanentError } from '@mailrouter/platform';
 import { RecordsRepository } from './records.repository';
 import { EmailsRepository, NewParty } from './emails.repository';
 import { TrackingStateRepository } from './tracking-state.repository';
@@ -59,6 +59,8 @@ function distrustOf(tracking: DeploymentTrackingV1, inspection: MailInspection |
 @Injectable()
 export class BuiltinCrmConnector implements CrmConnector {
   private readonly checked = new WeakMap<IncomingEmail, CheckedIncoming>();
+  /** Send results arriving together are written in one statement. */
+  private readonly sent = new Coalescer<Parameters<EmailsRepository['markManySent']>[0][number], boolean>((batch) => this.emails.markManySent(batch));
 
   constructor(
     private readonly records: RecordsRepository,
@@ -217,9 +219,16 @@ export class BuiltinCrmConnector implements CrmConnector {
     if (!claimed.length) return [];
     const parties = await this.emails.partiesOf(claimed.map((c) => c.id));
     const out: OutgoingEmail[] = [];
+    // Each owner is looked up once per claim (a batch is mostly a few users' email).
+    const owners = new Map<string, Promise<CrmUserEntity | CrmQueueEntity | null>>();
+    const ownerOf = (kind: 'user' | 'queue', id: string) => {
+      const key = `${kind} ${id}`;
+      if (!owners.has(key)) owners.set(key, this.records.find(kind, id) as Promise<CrmUserEntity | CrmQueueEntity | null>);
+      return owners.get(key)!;
+    };
     for (const email of claimed) {
       const mine = parties.filter((p) => p.emailId === email.id);
-      out.push(await this.toOutgoing(email, mine));
+      out.push(await this.toOutgoing(email, mine, ownerOf));
     }
     return out;
   }
@@ -228,9 +237,11 @@ export class BuiltinCrmConnector implements CrmConnector {
     await this.emails.extendClaims(claims, leaseMs);
   }
 
-  private async toOutgoing(email: EmailEntity, parties: EmailPartyEntity[]): Promise<OutgoingEmail> {
+  private async toOutgoing(
+    email: EmailEntity, parties: EmailPartyEntity[], ownerOf: (kind: 'user' | 'queue', id: string) => Promise<CrmUserEntity | CrmQueueEntity | null>,
+  ): Promise<OutgoingEmail> {
     const kind = email.ownerType as 'user' | 'queue';
-    const owner = await this.records.find(kind, email.ownerId);
+    const owner = await ownerOf(kind, email.ownerId);
     const from = parties.find((p) => p.role === 'from');
     const pick = (role: string) => parties.filter((p) => p.role === role).map((p) => ({ address: p.address, ...(p.name ? { name: p.name } : {}) }));
     const name = owner ? ownerName({ kind, record: owner as CrmUserEntity | CrmQueueEntity }) : from?.name ?? undefined;
@@ -245,7 +256,9 @@ export class BuiltinCrmConnector implements CrmConnector {
   }
 
   async markSent(outcome: SendOutcome): Promise<void> {
-    const changed = await this.emails.markSent(outcome.emailId, normalizeMessageId(outcome.messageId) ?? outcome.messageId, outcome.deliveryAttempts, new Date());
+    const changed = await this.sent.submit({
+      id: outcome.emailId, messageId: normalizeMessageId(outcome.messageId) ?? outcome.messageId, deliveryAttempts: outcome.deliveryAttempts, sentAt: new Date(),
+    });
     if (!changed) await this.mustExist(outcome.emailId);
   }
 

@@ -235,6 +235,28 @@ export class EmailsRepository {
   }
 
   /** Sent: final. Idempotent; a failed email may still turn out sent (a late result). */
+  /**
+   * markSent for many results in one statement (the send results consumed together); for each,
+   * whether it changed the email (false: sent already, or no such outgoing email).
+   */
+  async markManySent(sent: { id: string; messageId: string; deliveryAttempts: number; sentAt: Date }[]): Promise<boolean[]> {
+    if (sent.length === 0) return [];
+    const m = this.scope.manager();
+    const table = quotedTable(m.getRepository(EmailEntity).metadata.tablePath);
+    const valid = sent.filter((s) => isUuid(s.id));
+    // typeorm answers an UPDATE … RETURNING with [rows, affected].
+    const [rows] = valid.length ? (await m.query(
+      `UPDATE ${table} e SET status = 'sent', message_id = v.message_id, delivery_attempts = v.attempts, sent_at = v.sent_at,
+         lease_until = NULL, failure_reason = NULL
+       FROM unnest($1::uuid[], $2::text[], $3::int[], $4::timestamptz[]) AS v(id, message_id, attempts, sent_at)
+       WHERE e.id = v.id AND e.direction = 'outgoing' AND e.status <> 'sent'
+       RETURNING e.id`,
+      [valid.map((s) => s.id), valid.map((s) => s.messageId), valid.map((s) => s.deliveryAttempts), valid.map((s) => s.sentAt)],
+    )) as [{ id: string }[], number] : [[]];
+    const changed = new Set(rows.map((r) => r.id));
+    return sent.map((s) => changed.has(s.id));
+  }
+
   async markSent(id: string, messageId: string, deliveryAttempts: number, sentAt: Date): Promise<boolean> {
     const res = await this.scope.manager().createQueryBuilder().update(EmailEntity)
       .set({ status: 'sent', messageId, deliveryAttempts, sentAt, leaseUntil: null, failureReason: null })

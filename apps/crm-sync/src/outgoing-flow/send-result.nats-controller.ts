@@ -3,8 +3,8 @@ import { EventConsumers } from '@mailrouter/messaging';
 import { CRM_SETTINGS, CrmSettings } from '../settings';
 import { RecordSendResultUseCase } from './record-send-result.usecase';
 
-/** Send results written back at once per replica (each to its own email; one result per email). */
-export const SEND_RESULT_CONCURRENCY = 8;
+/** Send results written back at once per replica (one result per email; the built-in CRM writes those arriving together in one statement). */
+export const SEND_RESULT_CONCURRENCY = 32;
 
 /** Consumes `sendResult` (durable `crm-sync-send-results`, shared by replicas). */
 @Injectable()
