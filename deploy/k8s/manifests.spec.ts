@@ -182,15 +182,16 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     }
   });
 
-  it('lets each app reach only NATS, PostgreSQL, DNS and its own mail or CRM servers', () => {
+  it('lets each app reach only NATS, PostgreSQL, DNS, the trace collector and its own mail or CRM servers', () => {
     const policies = byKind<NetworkPolicy>(objects, 'NetworkPolicy');
     const deny = policies.find((p) => p.metadata!.name === 'mailrouter-default-deny')!;
     expect(deny.spec!.policyTypes).toEqual(['Ingress', 'Egress']);
+    // 4318: OTLP/HTTP to an OpenTelemetry Collector in namespace `observability`.
     const expected: Record<App, (number | string)[]> = {
-      config: [53, 4222, 5432],
-      'crm-sync': [53, 4222, 5432, 443],
-      incoming: [53, 4222, 5432, 143, 993, 110, 995, 443],
-      outgoing: [53, 4222, 5432, 25, 465, 587, 443],
+      config: [53, 4222, 5432, 4318],
+      'crm-sync': [53, 4222, 5432, 4318, 443],
+      incoming: [53, 4222, 5432, 4318, 143, 993, 110, 995, 443],
+      outgoing: [53, 4222, 5432, 4318, 25, 465, 587, 443],
     };
     for (const d of deployments) {
       expect(selects(deny, d)).toBe(true);

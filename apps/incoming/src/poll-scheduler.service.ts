@@ -1,5 +1,6 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { serverKey } from '@mailrouter/mail-adapters';
+import { inSpan } from '@mailrouter/messaging';
 import { errorMessage } from '@mailrouter/platform';
 import { IdleWatchers } from './idle-watchers.service';
 import { MailboxLeases } from './mailbox-leases.service';
@@ -36,6 +37,8 @@ export class PollScheduler implements OnApplicationBootstrap, BeforeApplicationS
   private readonly queued = new Set<string>();
   private timer?: NodeJS.Timeout;
   private ticking?: Promise<void>;
+  /** A tick was asked for while one ran: run another right after it. */
+  private tickAgain = false;
   private stopping = false;
 
   constructor(
@@ -55,6 +58,9 @@ export class PollScheduler implements OnApplicationBootstrap, BeforeApplicationS
 
   async onApplicationBootstrap(): Promise<void> {
     this.log.log(`replica ${this.settings.replicaId}: leases of ${this.settings.pollLeaseSeconds} s, IMAP IDLE ${this.settings.idle.enabled ? 'on' : 'off'}`);
+    // A new configuration is acted on at once (leases, first polls), not at the next tick: the
+    // first poll of a newly published mailbox started up to POLL_TICK_MS late (docs/performance.md).
+    this.served.onApplied(() => this.tickSoon());
     await this.served.start();
     this.timer = setInterval(() => void this.tick(), this.settings.pollTickMs);
     void this.tick();
@@ -62,8 +68,20 @@ export class PollScheduler implements OnApplicationBootstrap, BeforeApplicationS
 
   tick(): Promise<void> {
     if (this.ticking || this.stopping) return this.ticking ?? Promise.resolve();
-    this.ticking = this.runTick().finally(() => (this.ticking = undefined));
+    this.ticking = this.runTick().finally(() => {
+      this.ticking = undefined;
+      if (this.tickAgain) {
+        this.tickAgain = false;
+        void this.tick();
+      }
+    });
     return this.ticking;
+  }
+
+  /** A tick now, or right after the one running (which may have read the mailboxes before the change). */
+  private tickSoon(): void {
+    if (this.ticking) this.tickAgain = true;
+    else void this.tick();
   }
 
   private async runTick(): Promise<void> {
@@ -180,7 +198,13 @@ export class PollScheduler implements OnApplicationBootstrap, BeforeApplicationS
       const state = await this.states.startPoll(id);
       if (!served || !state) return;
       if (this.settings.pollSpanRetentionMinutes > 0) span = await this.spans.begin(id, this.settings.replicaId, trigger);
-      const result = await this.pollMailbox.execute(served, state, signal);
+      // One trace per poll: the messages it publishes continue it in crm-sync (NATS headers).
+      const result = await inSpan('mailbox poll', { 'mailrouter.mailbox.id': id, 'mailrouter.poll.trigger': trigger, 'mailrouter.protocol': served.endpoint.protocol },
+        async (s) => {
+          const r = await this.pollMailbox.execute(served, state, signal);
+          if (r) s.setAttributes({ 'mailrouter.poll.published': r.published, 'mailrouter.poll.settled': r.settled });
+          return r;
+        });
       outcome = signal.aborted ? 'aborted' : result ? 'success' : 'failure';
       if (outcome === 'failure') {
         this.failing.add(id);

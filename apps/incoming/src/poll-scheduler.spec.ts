@@ -12,7 +12,8 @@ const flush = () => new Promise((r) => setImmediate(r));
  * The scheduler with fakes around it: `ids` mailboxes on one IMAP server that allows
  * `maxConnections`; every poll stays open until the test finishes it.
  */
-function scheduler(ids: string[], maxConnections: number, due: string[]) {
+function scheduler(ids: string[], maxConnections: number, due: string[], pollTickMs = 1000) {
+  const applied: (() => void)[] = [];
   const served = new Map(ids.map((id) => [id, {
     mailbox: { id, pollIntervalSeconds: 60 },
     endpoint: { protocol: 'imap', host: 'imap.test', port: 143, maxConnections },
@@ -20,14 +21,17 @@ function scheduler(ids: string[], maxConnections: number, due: string[]) {
   } as unknown as ServedMailbox]));
   const started: { id: string; trigger: PollTrigger }[] = [];
   const finish = new Map<string, () => void>();
-  const settings = { replicaId: 'r1', pollTickMs: 1000, pollLeaseSeconds: 10, pollSpanRetentionMinutes: 60, pollLoopStallMs: 60_000, idle: { enabled: true } } as unknown as IncomingSettings;
+  const settings = { replicaId: 'r1', pollTickMs, pollLeaseSeconds: 10, pollSpanRetentionMinutes: 60, pollLoopStallMs: 60_000, idle: { enabled: true } } as unknown as IncomingSettings;
   const s = new PollScheduler(
     settings,
-    { get: (id: string) => served.get(id), ids: () => ids, syncState: async () => undefined, start: async () => undefined } as never,
+    {
+      get: (id: string) => served.get(id), ids: () => ids, syncState: async () => undefined, start: async () => undefined,
+      onApplied: (l: () => void) => applied.push(l),
+    } as never,
     { disabledOf: async () => [], due: async () => due.splice(0), startPoll: async () => ({}), get: async () => undefined } as never,
     { tableName: 'incoming.received_message' } as never,
     { execute: (m: ServedMailbox) => new Promise((done) => finish.set(m.mailbox.id, () => done({ published: 1, settled: 0, more: false }))) } as never,
-    { replicaId: 'r1', owns: () => true, ids: () => ids, live: 1, maintain: async () => ({ lost: [], acquired: [], released: [] }) } as never,
+    { replicaId: 'r1', owns: () => true, ids: () => ids, live: 1, maintain: async () => ({ lost: [], acquired: [], released: [] }), leave: async () => undefined } as never,
     { sync: () => undefined, stopAll: async () => undefined } as never,
     { begin: async (id: string, _replica: string, trigger: PollTrigger) => (started.push({ id, trigger }), id), end: async () => undefined } as never,
     new ServerSlots(),
@@ -36,6 +40,13 @@ function scheduler(ids: string[], maxConnections: number, due: string[]) {
   return {
     s,
     started,
+    /** A new configuration version applied (what ServedMailboxes does on a publish). */
+    publish(newIds: string[]) {
+      ids.push(...newIds);
+      due.push(...newIds);
+      for (const id of newIds) served.set(id, { ...served.get(ids[0])!, mailbox: { id, pollIntervalSeconds: 60 } } as unknown as ServedMailbox);
+      for (const l of applied) l();
+    },
     async finish(id: string) {
       finish.get(id)?.();
       for (let i = 0; i < 5; i++) await flush();
@@ -72,5 +83,20 @@ describe('poll scheduler: IDLE wake-ups and connection slots', () => {
     expect(t.started).toEqual([{ id: 'A', trigger: 'schedule' }, { id: 'A', trigger: 'idle' }]);
     await t.finish('A');
     expect(t.started.map((p) => p.id)).toEqual(['A', 'A', 'B']);
+  });
+
+  it('polls the mailboxes of a newly published configuration at once, not at the next tick', async () => {
+    const t = scheduler(['A'], 4, ['A'], 3_600_000); // the next tick is an hour away
+    await t.s.onApplicationBootstrap();
+    try {
+      for (let i = 0; i < 5; i++) await flush();
+      expect(t.started.map((p) => p.id)).toEqual(['A']);
+      t.publish(['B', 'C']);
+      for (let i = 0; i < 5; i++) await flush();
+      expect(t.started.map((p) => p.id)).toEqual(['A', 'B', 'C']);
+    } finally {
+      for (const id of ['A', 'B', 'C']) await t.finish(id);
+      await t.s.beforeApplicationShutdown();
+    }
   });
 });

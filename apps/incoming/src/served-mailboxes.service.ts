@@ -25,11 +25,17 @@ export class ServedMailboxes {
   private byId = new Map<string, ServedMailbox>();
   private version?: number;
   private pendingSync?: { ids: string[]; pollNow: string[] };
+  private readonly appliedListeners: (() => void)[] = [];
 
   constructor(private readonly configs: ConfigStore, private readonly states: MailboxStateRepository) {}
 
   async start(): Promise<void> {
     await this.configs.watch((cfg) => this.apply(cfg));
+  }
+
+  /** `listener` runs after each version is applied (the scheduler then looks for due mailboxes at once). */
+  onApplied(listener: () => void): void {
+    this.appliedListeners.push(listener);
   }
 
   /** Switches to a configuration version; new or changed mailboxes are polled at once. */
@@ -48,6 +54,7 @@ export class ServedMailboxes {
     this.version = cfg.version;
     this.log.log(`serving ${next.size} mailbox(es) of configuration version ${cfg.version}` +
       `${changed.length ? `; new or changed: ${changed.join(', ')}` : ''}${removed.length ? `; stopped: ${removed.join(', ')}` : ''}`);
+    for (const listener of this.appliedListeners) listener();
   }
 
   /** Creates the state rows of a new version (retried by the scheduler's tick until it works). */

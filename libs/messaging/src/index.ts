@@ -10,3 +10,5 @@ export * from './lib/messaging.module';
 export * from './lib/health';
 export * from './lib/bootstrap';
 export * from './lib/metrics';
+export * from './lib/observability/tracing';
+export * from './lib/observability/json-logger';

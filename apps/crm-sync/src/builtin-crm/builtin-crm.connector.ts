@@ -58,6 +58,8 @@ function distrustOf(tracking: DeploymentTrackingV1, inspection: MailInspection |
 /** The embedded CRM: records and activities in the `crm` schema, tracking rules of its own. */
 @Injectable()
 export class BuiltinCrmConnector implements CrmConnector {
+  /** Everything it writes is in crm-sync's database, in the caller's transaction. */
+  readonly transactional = true;
   private readonly checked = new WeakMap<IncomingEmail, CheckedIncoming>();
   /** Send results arriving together are written in one statement. */
   private readonly sent = new Coalescer<Parameters<EmailsRepository['markManySent']>[0][number], boolean>((batch) => this.emails.markManySent(batch));
@@ -100,7 +102,7 @@ export class BuiltinCrmConnector implements CrmConnector {
     const e = incoming.email;
     const sender = e.from?.address;
     const distrust = distrustOf(tracking, incoming.inspection);
-    const matches = await this.records.matchAddresses(partiesOf(e).map((p) => p.address));
+    const matches = await this.records.matchAddressesOnce(partiesOf(e).map((p) => p.address));
     const automatic = incoming.inspection?.automatic;
     const facts: TrackingFacts = {
       ownerLookup: `mailbox ${incoming.mailbox.address}, ${incoming.mailbox.kind}${incoming.mailbox.crmId ? ` crmId ${incoming.mailbox.crmId}` : ''}`,

@@ -100,6 +100,15 @@ export class RecordsRepository {
    * Every record each (normalised) address belongs to, in RESOLUTION_ORDER: the first entry
    * of an address's list is the record a party resolves to.
    */
+  /**
+   * matchAddresses once per transaction for the same addresses: a group of decisions for one
+   * mailbox and sender resolves the same parties for each message. The map is shared: read it only.
+   */
+  matchAddressesOnce(addresses: string[]): Promise<Map<string, RecordRef[]>> {
+    const key = [...new Set(addresses.filter(Boolean))].sort().join(' ');
+    return this.scope.memo(`match ${key}`, () => this.matchAddresses(addresses));
+  }
+
   async matchAddresses(addresses: string[]): Promise<Map<string, RecordRef[]>> {
     const out = new Map<string, RecordRef[]>();
     const unique = [...new Set(addresses.filter(Boolean))];

@@ -57,21 +57,47 @@ describe('GroupedDecisions', () => {
     expect(r.maxBusy()).toBe(1);
   });
 
-  it('when one decision fails, rolls the group back and runs each alone: only that one fails', async () => {
+  it('when one decision fails, rolls the group back: only that one fails, the others run again as a group without it', async () => {
     const r = recordingRunner();
     const groups = new GroupedDecisions(r.runner, 32);
-    const outcomes = await Promise.allSettled(['m1', 'bad', 'm3'].map((m) => groups.submit('k', async () => {
+    const outcomes = await Promise.allSettled(['m1', 'bad', 'm3', 'm4'].map((m) => groups.submit('k', async () => {
       r.ran('k', m);
       if (m === 'bad') throw new Error('unique violation');
       return m;
     })));
-    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
     expect((outcomes[1] as PromiseRejectedResult).reason.message).toBe('unique violation');
     expect(r.transactions.map((t) => [t.ran, t.committed])).toEqual([
       [['m1', 'bad'], false], // the group, rolled back at the failure
-      [['m1'], true], [['bad'], false], [['m3'], true], // then one by one
+      [['m1', 'm3', 'm4'], true], // the others, without the failing one (which is not run again here)
     ]);
     expect(groups.stats.fallbacks).toBe(1);
+  });
+
+  it('fails every decision of a group whose lock or commit failed, running none of them again', async () => {
+    let calls = 0;
+    const groups = new GroupedDecisions({
+      async transaction<T>(_key: string, work: () => Promise<T>): Promise<T> {
+        calls++;
+        await work();
+        throw new Error('connection lost at COMMIT');
+      },
+    }, 32);
+    const outcomes = await Promise.allSettled(['a', 'b'].map((m) => groups.submit('k', async () => m)));
+    expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected']);
+    expect(calls).toBe(1);
+  });
+
+  it('gives a decision that is not groupable (a remote CRM) a transaction of its own, in order', async () => {
+    const r = recordingRunner();
+    const groups = new GroupedDecisions(r.runner, 32);
+    await Promise.all([
+      groups.submit('k', async () => r.ran('k', 'remote1'), false),
+      groups.submit('k', async () => r.ran('k', 'remote2'), false),
+      groups.submit('k', async () => r.ran('k', 'local1')),
+      groups.submit('k', async () => r.ran('k', 'local2')),
+    ]);
+    expect(r.transactions.map((t) => t.ran)).toEqual([['remote1'], ['remote2'], ['local1', 'local2']]);
   });
 
   it('takes the next group as soon as one commits: arrivals meanwhile wait for it, not for a timer', async () => {

@@ -7,9 +7,11 @@
  * Without this each message waited for the previous one's lock hand-over (BEGIN, lock, work,
  * COMMIT, then the next), and a burst from one sender ran one message per transaction
  * (docs/performance.md F10). The outcome of each decision is the same as if it had its own
- * transaction: they run one after the other in the same order, and a group that fails is rolled
- * back as a whole and its decisions are run again one per transaction, so that one message's
- * error costs only its own delivery.
+ * transaction: they run one after the other in the same order. When one decision of a group
+ * fails, the group is rolled back: that decision fails (its delivery is retried as any failed
+ * one), and the others run again as a group without it, so one message's error costs only its
+ * own delivery. A decision that is not `groupable` (a remote CRM's writes are not rolled back)
+ * always has a transaction of its own, in the same order as the others of its key.
  */
 export interface GroupRunner {
   /** Runs `work` inside one transaction that holds the lock of `key` (acquired first). */
@@ -18,6 +20,7 @@ export interface GroupRunner {
 
 interface Pending {
   work: () => Promise<unknown>;
+  groupable: boolean;
   resolve(value: unknown): void;
   reject(err: unknown): void;
 }
@@ -36,10 +39,10 @@ export class GroupedDecisions {
   /** `maxGroup`: at most this many decisions per transaction (bounds the time a lock is held). */
   constructor(private readonly runner: GroupRunner, private readonly maxGroup = 32) {}
 
-  /** Runs `work` in a transaction holding `key`'s lock, possibly together with others of the same key. */
-  submit<T>(key: string, work: () => Promise<T>): Promise<T> {
+  /** Runs `work` in a transaction holding `key`'s lock, together with others of the same key when `groupable`. */
+  submit<T>(key: string, work: () => Promise<T>, groupable = true): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const item: Pending = { work, resolve: resolve as (v: unknown) => void, reject };
+      const item: Pending = { work, groupable, resolve: resolve as (v: unknown) => void, reject };
       const queue = this.queues.get(key);
       if (queue) {
         queue.push(item);
@@ -55,7 +58,10 @@ export class GroupedDecisions {
     // A tick's worth of arrivals joins the first group (decisions parsed at the same time).
     await new Promise((r) => setImmediate(r));
     while (queue.length) {
-      const group = queue.splice(0, this.maxGroup);
+      // The longest run of groupable decisions at the head (or one that is not), in order.
+      let n = 0;
+      while (n < queue.length && n < this.maxGroup && queue[n].groupable) n++;
+      const group = queue.splice(0, Math.max(1, n));
       if (group.length === 1) await this.alone(key, group[0]);
       else await this.together(key, group);
     }
@@ -64,17 +70,32 @@ export class GroupedDecisions {
 
   private async together(key: string, group: Pending[]): Promise<void> {
     let results: unknown[];
+    let failedAt = -1;
     try {
       results = await this.runner.transaction(key, async () => {
         const out: unknown[] = [];
-        for (const item of group) out.push(await item.work());
+        for (const [i, item] of group.entries()) {
+          try {
+            out.push(await item.work());
+          } catch (err) {
+            failedAt = i;
+            throw err;
+          }
+        }
         return out;
       });
-    } catch {
-      // Rolled back as a whole: each again in a transaction of its own, so that only the
-      // decision that fails reports the error (and is retried by its delivery).
+    } catch (err) {
       this.stats.fallbacks++;
-      for (const item of group) await this.alone(key, item);
+      if (failedAt < 0) {
+        // The lock or the commit failed, not a decision: nothing was written; each delivery retries.
+        for (const item of group) item.reject(err);
+        return;
+      }
+      // Rolled back: the failing decision fails; the others run again without it.
+      group[failedAt].reject(err);
+      const rest = group.filter((_, i) => i !== failedAt);
+      if (rest.length === 1) await this.alone(key, rest[0]);
+      else if (rest.length > 1) await this.together(key, rest);
       return;
     }
     this.stats.transactions++;

@@ -71,6 +71,7 @@ export class ProcessReceivedUseCase {
     try {
       const verdict = await this.decide(event, await raw);
       await this.publish(verdict);
+      this.log.log(`${verdict.receivedId}: ${verdict.outcome} (${verdict.reason})${verdict.activityId ? ` as activity ${verdict.activityId}` : ''}`);
     } catch (err) {
       if (isUniqueViolation(err)) throw new TransientError(`${event.receivedId} was decided concurrently: ${errorMessage(err)}`, RACE_RETRY_MS);
       throw err;
@@ -107,7 +108,7 @@ export class ProcessReceivedUseCase {
       }
       const delivered = await connector.deliverIncoming(incoming, check);
       return this.settle(target, facts, 'tracked', check.reason, reasonText, delivered.activityId);
-    });
+    }, connector.transactional === true);
   }
 
   /**

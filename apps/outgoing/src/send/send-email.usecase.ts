@@ -181,5 +181,6 @@ export class SendEmailUseCase {
   private async report(row: SendLogEntity, deploymentId: string): Promise<void> {
     if (row.state === 'sending') return;
     await this.results.publish(resultOf(row, deploymentId));
+    this.log.log(`email ${row.emailId}: ${row.state} after ${row.attempts} attempt(s) as ${row.messageId}${row.reason ? ` (${row.reason})` : ''}`);
   }
 }

@@ -124,6 +124,13 @@ export interface SendOutcome {
 }
 
 export interface CrmConnector {
+  /**
+   * True when checkIncoming and deliverIncoming write only to the router's own database, inside
+   * the caller's transaction (the built-in CRM): several messages' decisions may then share one
+   * transaction, and one rolled back is simply run again. A remote CRM's writes are not rolled
+   * back, so each of its decisions gets a transaction of its own.
+   */
+  readonly transactional?: boolean;
   retrieveMailboxes(): Promise<CrmMailboxRecord[]>;
   checkIncoming(email: IncomingEmail): Promise<CheckIncomingResult>;
   deliverIncoming(email: IncomingEmail, check: CheckIncomingResult): Promise<DeliverIncomingResult>;

@@ -4,6 +4,8 @@ import type { DataSourceOptions } from 'typeorm';
 import { errorMessage, logEnv, migrateDatabase, parseEnv, portEnv } from '@mailrouter/platform';
 import { messagingSettingsFromEnv } from './messaging.settings';
 import { natsMicroserviceOptions } from './rpc';
+import { MailRouterLogger } from './observability/json-logger';
+import { startTracing } from './observability/tracing';
 
 const LEVELS: LogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
 
@@ -27,21 +29,25 @@ export interface ServiceBootstrap {
 export async function bootstrapService(spec: ServiceBootstrap): Promise<INestApplication> {
   const log = new Logger(spec.appName);
   try {
-    const { LOG_LEVEL } = parseEnv(logEnv);
+    const { LOG_LEVEL, LOG_FORMAT } = parseEnv(logEnv);
+    const logLevels = LEVELS.slice(0, LEVELS.indexOf(LOG_LEVEL) + 1);
+    const logger = new MailRouterLogger(spec.appName, LOG_FORMAT, logLevels);
+    Logger.overrideLogger(logger);
+    const tracing = startTracing(spec.appName);
     const port = parseEnv(portEnv('PORT', spec.defaultPort)).PORT as number;
     spec.settings?.();
     if (spec.database) {
       const ran = await migrateDatabase(spec.database());
       if (ran.length) log.log(`migrated: ${ran.join(', ')}`);
     }
-    const app = await NestFactory.create(spec.module, { logger: LEVELS.slice(0, LEVELS.indexOf(LOG_LEVEL) + 1) });
+    const app = await NestFactory.create(spec.module, { logger });
     app.enableShutdownHooks();
     if (spec.rpc) {
       app.connectMicroservice(natsMicroserviceOptions(spec.appName, messagingSettingsFromEnv(spec.appName)), { inheritAppConfig: true });
       await app.startAllMicroservices();
     }
     await app.listen(port, process.env.HOST ?? '0.0.0.0');
-    log.log(`${spec.appName} listening on :${port}`);
+    log.log(`${spec.appName} listening on :${port}; logs ${LOG_FORMAT}, traces ${tracing.exporting ? 'exported over OTLP' : 'not exported (OTEL_EXPORTER_OTLP_ENDPOINT unset)'}`);
     return app;
   } catch (err) {
     log.error(`${spec.appName} failed to start: ${errorMessage(err)}`);

@@ -8,6 +8,8 @@ import { MESSAGING_SETTINGS, MessagingSettings } from './messaging.settings';
 import { ensureDurableConsumer } from './topology';
 import { ConsumerOutcome, MESSAGING_OBSERVER, MessagingObserver } from './metrics/messaging-observer';
 import { UncountedDeliveries } from './uncounted-deliveries';
+import { correlationOf } from './event-publisher';
+import { extractContext, inSpan, SpanKind } from './observability/tracing';
 
 export const DEFAULT_CONSUMER_BACKOFF: BackoffPolicy = { initialMs: 1_000, maxMs: 60_000, factor: 2 };
 export const DEFAULT_MAX_ATTEMPTS = 5;
@@ -197,8 +199,14 @@ export class EventConsumers implements OnApplicationShutdown {
       return;
     }
     const heartbeat = setInterval(() => keepWorking(m), heartbeatMs(ackWaitMs));
+    // The consumer span continues the producer's trace; logs written meanwhile carry the correlation id.
+    const { parent, correlationId } = extractContext(m.headers);
     try {
-      await this.handleRidingOutages(opts, payload, { deliveryCount, maxAttempts, msgId });
+      await inSpan(`${EVENTS[opts.event].subject} process`, {
+        'messaging.system': 'nats', 'messaging.destination.name': m.subject, 'messaging.consumer.group.name': opts.durable,
+        'messaging.message.delivery_count': deliveryCount, ...(msgId ? { 'messaging.message.id': msgId } : {}),
+      }, () => this.handleRidingOutages(opts, payload, { deliveryCount, maxAttempts, msgId }),
+      { kind: SpanKind.CONSUMER, parent, correlationId: correlationId ?? correlationOf(payload) });
       m.ack();
       uncounted.forget(m.seq);
       observe('ack');

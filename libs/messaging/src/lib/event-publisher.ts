@@ -6,6 +6,7 @@ import { errorMessage, InfrastructureUnavailableError } from '@mailrouter/platfo
 import { NATS_CONNECTION } from './nats-connection';
 import { MESSAGING_SETTINGS, MessagingSettings } from './messaging.settings';
 import { MESSAGING_OBSERVER, MessagingObserver } from './metrics/messaging-observer';
+import { inSpan, injectContext, SpanKind } from './observability/tracing';
 
 /**
  * Publish retries until the server acknowledges, up to this long; then it throws an
@@ -45,11 +46,19 @@ export class EventPublisher {
     const body = def.schema.parse(payload);
     const data = Buffer.from(JSON.stringify(body));
     const subject = prefixed(this.settings.prefix, def.subject);
+    // The producer span's context (and the message's correlation id) travel in the headers.
+    return inSpan(`${def.subject} publish`, { 'messaging.system': 'nats', 'messaging.destination.name': subject, 'messaging.message.id': msgId },
+      () => this.publishRetrying(event, body as EventPayload<E>, data, subject, msgId),
+      { kind: SpanKind.PRODUCER, correlationId: correlationOf(body) });
+  }
+
+  private async publishRetrying<E extends EventName>(event: E, body: EventPayload<E>, data: Buffer, subject: string, msgId: string): Promise<PublishResult> {
     const started = Date.now();
     for (let attempt = 1; ; attempt++) {
       try {
         const h = natsHeaders();
         h.set('Nats-Msg-Id', msgId);
+        injectContext(h);
         const ack = await this.js.publish(subject, data, { msgID: msgId, headers: h, timeout: PUBLISH_TIMEOUT_MS });
         this.observer?.published(event, body, ack.duplicate);
         return { seq: ack.seq, duplicate: ack.duplicate };
@@ -63,4 +72,11 @@ export class EventPublisher {
       }
     }
   }
+}
+
+/** The id an operator knows a message by: a received message's receivedId, a CRM email's emailId. */
+export function correlationOf(payload: unknown): string | undefined {
+  const p = payload as { receivedId?: unknown; emailId?: unknown } | null;
+  const id = p?.receivedId ?? p?.emailId;
+  return typeof id === 'string' ? id : undefined;
 }

@@ -9,6 +9,7 @@ import { RawMailStore } from './raw-mail-store';
 import { ConfigStore } from './config-store';
 import { RpcClient } from './rpc';
 import { heartbeatProvider } from './heartbeat';
+import { stopTracing } from './observability/tracing';
 
 @Injectable()
 class NatsLifecycle implements OnApplicationShutdown {
@@ -19,6 +20,7 @@ class NatsLifecycle implements OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     await this.consumers.onApplicationShutdown();
     await this.nc.drain().catch(() => undefined);
+    await stopTracing(); // the spans not yet exported
   }
 }
 
