@@ -2,6 +2,12 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 
+interface TransactionStore {
+  em: EntityManager;
+  memo: Map<string, Promise<unknown>>;
+  deferred: Map<string, { rows: unknown[]; flush: (rows: unknown[]) => Promise<void> }>;
+}
+
 /**
  * One database transaction around several repositories' work, without passing a manager
  * through the CRM connector port: repositories take their manager from here, and inside
@@ -9,7 +15,7 @@ import { DataSource, EntityManager } from 'typeorm';
  */
 @Injectable()
 export class TransactionScope {
-  private readonly current = new AsyncLocalStorage<{ em: EntityManager; memo: Map<string, Promise<unknown>> }>();
+  private readonly current = new AsyncLocalStorage<TransactionStore>();
 
   constructor(private readonly dataSource: DataSource) {}
 
@@ -19,7 +25,34 @@ export class TransactionScope {
 
   run<T>(work: () => Promise<T>): Promise<T> {
     if (this.current.getStore()) return work();
-    return this.dataSource.transaction((em) => this.current.run({ em, memo: new Map() }, work));
+    return this.dataSource.transaction((em) => {
+      const store: TransactionStore = { em, memo: new Map(), deferred: new Map() };
+      return this.current.run(store, async () => {
+        const out = await work();
+        // Rows deferred by the work are written now, in one statement per kind, before COMMIT.
+        for (const d of store.deferred.values()) if (d.rows.length) await d.flush(d.rows.splice(0));
+        return out;
+      });
+    });
+  }
+
+  /**
+   * Inside run(): keeps `row` to be written with the other rows of its kind in one statement
+   * just before the transaction commits (`flush`), and returns true; outside a transaction:
+   * false (the caller writes it itself). A failing flush rolls the whole transaction back.
+   */
+  defer<T>(kind: string, row: T, flush: (rows: T[]) => Promise<void>): boolean {
+    const store = this.current.getStore();
+    if (!store) return false;
+    let d = store.deferred.get(kind);
+    if (!d) store.deferred.set(kind, (d = { rows: [], flush: flush as (rows: unknown[]) => Promise<void> }));
+    d.rows.push(row);
+    return true;
+  }
+
+  /** The rows of `kind` deferred in this transaction and not yet written (readers count them in). */
+  deferred<T>(kind: string): readonly T[] {
+    return (this.current.getStore()?.deferred.get(kind)?.rows ?? []) as T[];
   }
 
   /**

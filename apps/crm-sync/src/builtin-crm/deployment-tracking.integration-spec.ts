@@ -98,6 +98,25 @@ describe('built-in CRM: per-deployment tracking settings, approval, loops, queue
     expect(mine[0]).toMatchObject({ kind: 'loop-guard', owner: { type: 'user', id: ids.ann } });
   });
 
+  it('a burst from one sender decided together (one transaction): the loop guard still counts each, and copies of one message are one activity', async () => {
+    await w.deployment('d-burst', { loopGuard: { maxMessages: 3, windowMinutes: 60 } });
+    const box = w.box('user', ids.ann, 'ann@ours.test');
+    const sender = `${uniqueName('burst')}@loop.test`;
+    const verdicts = await Promise.all(Array.from({ length: 8 }, (_, i) =>
+      w.receive(box, { from: sender, to: 'ann@ours.test', subject: `Burst ${i}`, text: 'x' }, 'd-burst')));
+    const reasons = verdicts.map((v) => v.reason).sort();
+    expect(reasons).toEqual(['accept-all', 'accept-all', 'accept-all', 'loop-guard', 'loop-guard', 'loop-guard', 'loop-guard', 'loop-guard']);
+    const alerts = ((await w.crm.api('GET', '/crm/v1/alerts')).body as { sender: string }[]).filter((a) => a.sender === sender);
+    expect(alerts).toHaveLength(1);
+
+    // The same message arriving twice at once (two copies in the mailbox): one activity, the other a duplicate.
+    const messageId = `<${uniqueName('twice')}@acme.test>`;
+    const copies = await Promise.all([1, 2].map(() =>
+      w.receive(box, { from: 'dana@acme.test', to: 'ann@ours.test', subject: 'Twice', messageId, text: 'x' }, 'd-default')));
+    expect(copies.map((c) => c.reason).sort()).toEqual(['accept-all', 'duplicate']);
+    expect(new Set(copies.map((c) => c.activityId)).size).toBe(1);
+  });
+
   it('email between two CRM users: tracked once (the other copy rejected), or once per user when trackBetweenUsersAsTwo', async () => {
     await w.deployment('d-two', { trackBetweenUsersAsTwo: true });
     const sent = await w.sent({ fromUserId: ids.ann, to: ['bob@ours.test', 'carl@ours.test'], subject: 'Team lunch', text: 'x' });

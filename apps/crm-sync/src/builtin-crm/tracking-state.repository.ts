@@ -5,6 +5,7 @@ import { AlertEntity, QueueItemEntity } from './entities/tracking-state.entity';
 import { EmailEntity } from './entities/email.entity';
 import { ReceivedMailEntity } from './entities/trail.entity';
 import { quotedTable } from './records.repository';
+import { ReceivedTrailRepository } from '../incoming-flow/received-trail.repository';
 
 export interface QueueItemRow {
   id: string;
@@ -29,7 +30,7 @@ export interface PriorFacts {
 /** What the tracking rules remember between messages: loop counts, alerts, queue items. */
 @Injectable()
 export class TrackingStateRepository {
-  constructor(private readonly scope: TransactionScope) {}
+  constructor(private readonly scope: TransactionScope, private readonly trail: ReceivedTrailRepository) {}
 
   /**
    * In one round trip what the checks of a received message ask of earlier ones: this owner's
@@ -51,7 +52,9 @@ export class TrackingStateRepository {
       [q.ownerType, q.ownerId, q.messageId ?? null, q.receivedId, q.sender ?? null, q.since],
     );
     const r = rows[0];
-    return { duplicateId: r.duplicate_id, otherOwners: r.other_owners, againId: r.again_id, earlierFromSender: Number(r.earlier) };
+    // The trail rows of this transaction's earlier decisions are written at its commit: counted in here.
+    const pending = q.sender ? this.trail.pendingFrom(q.ownerId, q.sender) : 0;
+    return { duplicateId: r.duplicate_id, otherOwners: r.other_owners, againId: r.again_id, earlierFromSender: Number(r.earlier) + pending };
   }
 
   /** Raises an alert unless one of this kind for this owner and sender was raised since `since`; true when raised. */

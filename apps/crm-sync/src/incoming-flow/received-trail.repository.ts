@@ -16,6 +16,27 @@ export interface TrailFacts {
   automatic?: MailInspection['automatic'];
 }
 
+const TRAIL_ROWS = 'received-trail';
+
+/** A trail row as written (jsonb columns as JSON text). */
+interface TrailRow {
+  receivedId: string; mailboxId: string; messageId: string | null; subject: string | null; fromAddress: string | null;
+  outcome: string; reason: string; reasonText: string; activityId: string | null; decidedAt: Date;
+  ownerType: string | null; ownerId: string | null; correlationRule: string | null; parties: string | null; authentication: string | null;
+  automaticKind: string | null; automaticReason: string | null;
+}
+
+function trailRow(verdict: MailVerdictV1, facts: TrailFacts): TrailRow {
+  const json = (value: unknown) => (value == null ? null : JSON.stringify(value));
+  return {
+    receivedId: verdict.receivedId, mailboxId: verdict.mailboxId, messageId: facts.messageId ?? null, subject: facts.subject ?? null,
+    fromAddress: facts.fromAddress ?? null, outcome: verdict.outcome, reason: verdict.reason, reasonText: verdict.reasonText,
+    activityId: verdict.activityId ?? null, decidedAt: new Date(verdict.decidedAt), ownerType: facts.owner?.type ?? null,
+    ownerId: facts.owner?.id ?? null, correlationRule: facts.correlationRule ?? null, parties: json(facts.parties),
+    authentication: json(facts.authentication), automaticKind: facts.automatic?.kind ?? null, automaticReason: facts.automatic?.reason ?? null,
+  };
+}
+
 /** The trail: one row per received message saying why it was (not) tracked. */
 @Injectable()
 export class ReceivedTrailRepository {
@@ -45,14 +66,29 @@ export class ReceivedTrailRepository {
     return receivedIds.map((id) => byId.get(id) ?? null);
   }
 
-  /** Inserts the row (a second row for the same receivedId is a unique violation). One per received message: plain SQL, as findVerdict. */
+  /**
+   * Inserts the row (a second row for the same receivedId is a unique violation). Inside a
+   * transaction the row is written with the others of that transaction in one statement just
+   * before it commits (a group of decisions writes its trail at once): `pendingFrom` counts them
+   * for the loop guard meanwhile.
+   */
   async record(verdict: MailVerdictV1, facts: TrailFacts): Promise<void> {
-    const json = (value: unknown) => (value == null ? null : JSON.stringify(value));
+    const row = trailRow(verdict, facts);
+    if (this.scope.defer(TRAIL_ROWS, row, (rows: TrailRow[]) => this.insertMany(rows))) return;
+    await this.insertMany([row]);
+  }
+
+  /** Trail rows of this transaction not yet written, for `ownerId` from `sender` (the loop guard counts them). */
+  pendingFrom(ownerId: string, sender: string): number {
+    return this.scope.deferred<TrailRow>(TRAIL_ROWS).filter((r) => r.ownerId === ownerId && r.fromAddress === sender).length;
+  }
+
+  private async insertMany(rows: TrailRow[]): Promise<void> {
+    const col = <K extends keyof TrailRow>(k: K) => rows.map((r) => r[k]);
     await this.scope.manager().query(this.statements().insert, [
-      verdict.receivedId, verdict.mailboxId, facts.messageId ?? null, facts.subject ?? null, facts.fromAddress ?? null,
-      verdict.outcome, verdict.reason, verdict.reasonText, verdict.activityId ?? null, new Date(verdict.decidedAt),
-      facts.owner?.type ?? null, facts.owner?.id ?? null, facts.correlationRule ?? null,
-      json(facts.parties), json(facts.authentication), facts.automatic?.kind ?? null, facts.automatic?.reason ?? null,
+      col('receivedId'), col('mailboxId'), col('messageId'), col('subject'), col('fromAddress'), col('outcome'), col('reason'), col('reasonText'),
+      col('activityId'), col('decidedAt'), col('ownerType'), col('ownerId'), col('correlationRule'), col('parties'), col('authentication'),
+      col('automaticKind'), col('automaticReason'),
     ]);
   }
 
@@ -66,7 +102,8 @@ export class ReceivedTrailRepository {
         activity_id AS "activityId", decided_at AS "decidedAt" FROM ${table} WHERE received_id = ANY($1::varchar[])`,
       insert: `INSERT INTO ${table} (received_id, mailbox_id, message_id, subject, from_address, outcome, reason, reason_text,
         activity_id, decided_at, owner_type, owner_id, correlation_rule, parties, authentication, automatic_kind, automatic_reason)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::jsonb, $15::jsonb, $16, $17)`,
+        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+          $9::uuid[], $10::timestamptz[], $11::text[], $12::uuid[], $13::text[], $14::jsonb[], $15::jsonb[], $16::text[], $17::text[])`,
     };
     return this.sql;
   }

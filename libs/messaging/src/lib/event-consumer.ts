@@ -67,33 +67,41 @@ export interface ConsumerOptions<E extends EventName> {
   quarantine(record: QuarantineRecord): Promise<void>;
 }
 
-/** Handler slots: a message is pulled only once a slot is free for it. */
-class Slots {
+/**
+ * Handler slots: a message is pulled only once a slot is free for it. While others are busy,
+ * pulls wait until a few slots are free (`minPull`), so that a busy consumer pulls in batches
+ * (each pull is a subscription, a request and an unsubscribe) instead of one pull per finished
+ * message; with nothing in flight one free slot is enough, so a lone message is not delayed.
+ */
+export class Slots {
   private free: number;
-  private readonly waiters: (() => void)[] = [];
-  constructor(n: number) {
-    this.free = n;
+  private waiter?: () => void;
+  constructor(private readonly size: number, private readonly minPull = 1) {
+    this.free = size;
   }
-  async acquire(): Promise<void> {
-    if (this.free > 0) {
-      this.free--;
-      return;
-    }
-    await new Promise<void>((r) => this.waiters.push(r));
-  }
-  /** Takes every slot free right now (without waiting); returns how many. */
-  takeFree(): number {
+  /** Waits until at least minPull slots are free (or all are), then takes every free slot; returns how many. */
+  async takeForPull(): Promise<number> {
+    while (!this.ready()) await new Promise<void>((r) => (this.waiter = r));
     const n = this.free;
     this.free = 0;
     return n;
   }
   release(n = 1): void {
-    for (let i = 0; i < n; i++) {
-      const next = this.waiters.shift();
-      if (next) next();
-      else this.free++;
+    this.free = Math.min(this.size, this.free + n);
+    if (this.waiter && this.ready()) {
+      const w = this.waiter;
+      this.waiter = undefined;
+      w();
     }
   }
+  private ready(): boolean {
+    return this.free > 0 && (this.free >= this.minPull || this.free === this.size);
+  }
+}
+
+/** Slots free before a busy consumer pulls again: a quarter of its concurrency (at least 1). */
+export function minPullOf(concurrency: number): number {
+  return Math.max(1, Math.floor(concurrency / 4));
 }
 
 /**
@@ -139,7 +147,7 @@ export class EventConsumers implements OnApplicationShutdown {
     ackWaitMs: number,
   ): Promise<void> {
     const concurrency = opts.concurrency ?? DEFAULT_CONCURRENCY;
-    const slots = new Slots(concurrency);
+    const slots = new Slots(concurrency, minPullOf(concurrency));
     const stream = streamName(this.settings.prefix, EVENTS[opts.event].stream);
     const uncounted = new UncountedDeliveries();
     while (!this.stopping) {
@@ -150,8 +158,7 @@ export class EventConsumers implements OnApplicationShutdown {
           // process holds is being worked on (and heartbeated): one waiting in a client-side
           // buffer behind long handlers (an outage ridden out in place) would outlive its ack
           // wait and come back as one more attempt.
-          await slots.acquire();
-          const batch = 1 + slots.takeFree();
+          const batch = await slots.takeForPull();
           let received = 0;
           try {
             if (this.stopping) break;
