@@ -1,6 +1,7 @@
 import { Client } from 'pg';
-import { createMailUser, MailUser, SmtpSink, TEST_DOVECOT } from '@mailrouter/testing';
+import { AppName, createMailUser, MailUser, SmtpSink, TEST_DOVECOT } from '@mailrouter/testing';
 import { RouterUnderTest } from '../../e2e/support/router';
+import { Replicas } from '../../e2e/support/replicas';
 
 /** BENCH_ROUTER_ENV="SEND_CONCURRENCY=16,CLAIM_BATCH_SIZE=100": extra env for every service (to try a setting). */
 export function routerEnvFromBenchEnv(raw = process.env.BENCH_ROUTER_ENV ?? ''): Record<string, string> {
@@ -9,6 +10,17 @@ export function routerEnvFromBenchEnv(raw = process.env.BENCH_ROUTER_ENV ?? ''):
     const eq = pair.indexOf('=');
     if (eq <= 0) throw new Error(`BENCH_ROUTER_ENV: "${pair}" is not NAME=value`);
     out[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return out;
+}
+
+/** BENCH_REPLICAS="crm-sync=2,incoming=2": run that many processes of an app (scale-out rows; default one each). */
+export function replicasFromBenchEnv(raw = process.env.BENCH_REPLICAS ?? ''): Partial<Record<AppName, number>> {
+  const out: Partial<Record<AppName, number>> = {};
+  for (const pair of raw.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const [app, n] = pair.split('=');
+    if (!['config', 'crm-sync', 'incoming', 'outgoing'].includes(app) || !(Number(n) >= 1)) throw new Error(`BENCH_REPLICAS: "${pair}" is not <app>=<count>`);
+    out[app as AppName] = Number(n);
   }
   return out;
 }
@@ -32,12 +44,18 @@ export class BenchRouter {
   contactAddress = 'dana@contoso.test';
   private readonly incomingProfiles = new Map<string, string>();
 
-  constructor(env: Record<string, string> = {}) {
-    this.router = new RouterUnderTest({ LOG_LEVEL: 'warn', ...routerEnvFromBenchEnv(), ...env });
+  constructor(extraEnv: Record<string, string> = {}) {
+    this.router = new RouterUnderTest({ LOG_LEVEL: 'warn', ...routerEnvFromBenchEnv(), ...extraEnv });
   }
+
+  private replicas?: Replicas;
 
   async start(sink: SmtpSink): Promise<void> {
     await this.router.start();
+    this.replicas = new Replicas(this.router);
+    for (const [app, n] of Object.entries(replicasFromBenchEnv()) as [AppName, number][]) {
+      for (let i = 2; i <= n; i++) await this.replicas.start(app, `${app}-${i}`);
+    }
     const smtpMax = Number(process.env.BENCH_SMTP_MAX_CONNECTIONS ?? 0);
     const smtp = await this.router.call<{ id: string }>('POST', '/api/v1/profiles', {
       name: 'Bench SMTP sink', direction: 'outgoing', protocol: 'smtp', host: '127.0.0.1', port: sink.port,
@@ -122,11 +140,13 @@ export class BenchRouter {
   pids(): Record<string, number> {
     const out: Record<string, number> = {};
     for (const [app, svc] of this.router.services) if (svc.pid) out[app] = svc.pid;
+    for (const [name, svc] of this.replicas?.all ?? []) if (svc.pid) out[name] = svc.pid;
     return out;
   }
 
   async stop(): Promise<void> {
     await this.db?.end().catch(() => undefined);
+    await this.replicas?.stopAll();
     await this.router.stop();
   }
 }

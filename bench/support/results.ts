@@ -31,6 +31,7 @@ export function record(input: BenchResult, sizes: BenchSizes): void {
     machine: { cpus: cpus().length, model: cpus()[0]?.model, loadavgAtEnd: loadavg().map((l) => Math.round(l * 100) / 100) },
     node: process.version,
     routerEnv: process.env.BENCH_ROUTER_ENV ?? '',
+    replicas: process.env.BENCH_REPLICAS || 'one process per app',
     smtpMaxConnections: process.env.BENCH_SMTP_MAX_CONNECTIONS ?? 'profile default',
     measured: measuredTree(),
     at: new Date().toISOString(),
@@ -42,6 +43,7 @@ export function record(input: BenchResult, sizes: BenchSizes): void {
   console.log(`   baseline: ${line(result.baseline)}`);
   const r = result.ratio;
   console.log(`   ratio:    ${r.value} (${r.meaning})${r.target ? `  target ${r.target}: ${r.met ? 'met' : 'NOT met'}` : ''}`);
+  if (process.env.BENCH_REPLICAS) console.log(`   note: replicas ${process.env.BENCH_REPLICAS} (BENCH_REPLICAS; the others one process each)`);
   for (const n of result.notes ?? []) console.log(`   note: ${n}`);
   console.log(`   → ${join('bench-results', `${result.name}.json`)}`);
 }

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { MailboxRefV1, MailReceivedV1, MailVerdictV1 } from '@mailrouter/contracts';
 import { CheckIncomingResult, FORWARDED_FOR_HEADER, IncomingEmail, MailInspection, ParsedEmail } from '@mailrouter/domain';
-import { EventPublisher, QuarantineRecord, RawMailStore } from '@mailrouter/messaging';
+import { bindContext, EventPublisher, QuarantineRecord, RawMailStore } from '@mailrouter/messaging';
 import { Coalescer, errorMessage, type SecretKeyring, TransientError } from '@mailrouter/platform';
 import { CrmConnectors } from '../connectors/crm-connectors.registry';
 import { CONNECTOR_SETTINGS, connectorKeyring, ConnectorSettings } from '../connectors/connectors.settings';
@@ -99,7 +99,8 @@ export class ProcessReceivedUseCase {
     // Decisions for one mailbox and sender are serialised (the loop guard counts the ones
     // before; copies of one message find each other): under a lock held until they commit,
     // taken once for all the decisions of that key waiting at the time (GroupedDecisions).
-    return this.groups.submit(`${target.mailbox.id}|${email.from?.address ?? ''}`, async () => {
+    // (bindContext: the decision logs under its own message's correlation id, whichever message's turn ran the group.)
+    return this.groups.submit(`${target.mailbox.id}|${email.from?.address ?? ''}`, bindContext(async () => {
       const check = await connector.checkIncoming(incoming);
       const facts = trailFacts(email, check, inspection);
       const reasonText = [describeDecision(check, inspection), note].filter(Boolean).join('; ');
@@ -108,7 +109,7 @@ export class ProcessReceivedUseCase {
       }
       const delivered = await connector.deliverIncoming(incoming, check);
       return this.settle(target, facts, 'tracked', check.reason, reasonText, delivered.activityId);
-    }, connector.transactional === true);
+    }), connector.transactional === true);
   }
 
   /**

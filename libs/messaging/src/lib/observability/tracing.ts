@@ -85,6 +85,15 @@ export async function inSpan<T>(
   }
 }
 
+/**
+ * `fn` bound to the trace context and correlation id active now: for work queued here and run
+ * later from another message's async context (a group of decisions), so that its logs and
+ * spans stay its own message's. Touches no other AsyncLocalStorage (transactions keep theirs).
+ */
+export function bindContext<F extends (...args: never[]) => unknown>(fn: F): F {
+  return context.bind(context.active(), fn);
+}
+
 /** Writes the active trace context and the correlation id into outgoing NATS headers. */
 export function injectContext(h: MsgHdrs, correlationId?: string): void {
   propagation.inject(context.active(), h, { set: (carrier, key, value) => carrier.set(key, value) });
