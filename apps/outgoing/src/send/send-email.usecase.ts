@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { SendCommandV1, SendResultV1 } from '@mailrouter/contracts';
 import { backoffDelay } from '@mailrouter/domain';
 import type { SendOutcome } from '@mailrouter/mail-adapters';
-import { errorMessage, RetryLaterError, TransientError } from '@mailrouter/platform';
+import { Coalescer, errorMessage, RetryLaterError, TransientError } from '@mailrouter/platform';
 import { MailboxDirectoryRepository } from '../mailboxes/mailbox-directory.repository';
 import { OUTGOING_SETTINGS, type OutgoingSettings } from '../settings';
 import { addressProblems, composeMessage, messageIdOf } from './compose-message';
@@ -49,6 +49,9 @@ export function resultOf(row: SendLogEntity, deploymentId?: string): SendResultV
 @Injectable()
 export class SendEmailUseCase {
   private readonly log = new Logger(SendEmailUseCase.name);
+  /** The attempts begun and finished at the same time by the commands in hand: one statement each (a Coalescer). */
+  private readonly begins = new Coalescer((items: Parameters<SendLogRepository['beginAttempts']>[0]) => this.sendLog.beginAttempts(items));
+  private readonly finishes = new Coalescer((items: Parameters<SendLogRepository['finishMany']>[0]) => this.sendLog.finishMany(items));
 
   constructor(
     private readonly sendLog: SendLogRepository,
@@ -63,7 +66,7 @@ export class SendEmailUseCase {
     // First: an outcome the server gave this process that the database was away for.
     if (await this.recordKnownOutcome(cmd)) return;
     const lastDelivery = delivery.deliveryCount >= delivery.maxAttempts;
-    // The route is in memory; a recorded outcome is found by beginAttempt (one statement) or below.
+    // The route is in memory; a recorded outcome is found by beginAttempts (one statement) or below.
     const route = await this.directory.resolve(cmd.mailboxId);
     if (!route.ok) {
       const existing = await this.sendLog.find(cmd.emailId);
@@ -81,7 +84,7 @@ export class SendEmailUseCase {
       return this.report(row, cmd.deploymentId);
     }
 
-    const claim = await this.sendLog.beginAttempt(cmd.emailId, messageIdOf(cmd), this.settings.attemptLeaseMs);
+    const claim = await this.begins.submit({ emailId: cmd.emailId, messageId: messageIdOf(cmd), leaseMs: this.settings.attemptLeaseMs });
     if (claim.kind === 'final') return this.report(claim.row, cmd.deploymentId);
     if (claim.kind === 'busy') {
       // Another worker holds the attempt (and renews its lease while it talks to the server).
@@ -104,7 +107,7 @@ export class SendEmailUseCase {
       throw this.retryAfter(cmd.emailId, claim.attempts, outcome.response);
     }
     const known: UnrecordedOutcome = { kind: 'settled', attempts: claim.attempts, messageId: claim.messageId, outcome: settled };
-    const row = await this.keepingIfUnrecorded(cmd.emailId, known, () => this.sendLog.finish(cmd.emailId, claim.attempts, settled));
+    const row = await this.keepingIfUnrecorded(cmd.emailId, known, () => this.finishes.submit({ emailId: cmd.emailId, attempts: claim.attempts, outcome: settled }));
     // null: our attempt outlived its lease and another took over; that one reports.
     if (row) await this.report(row, cmd.deploymentId);
   }

@@ -49,19 +49,26 @@ describe('outgoing: the database away between the SMTP reply and recording it â€
   }
 
   /**
-   * Makes `method` of the send log fail `times` times for `emailId` with the database-gone error.
+   * Makes `method` of the send log fail `times` times for `emailId` with the database-gone error
+   * (`finish` also in its batched form, finishMany: the statement that holds the email fails).
    * `committed`: the write reaches the database first and only its answer is lost.
    */
   function failWrites(method: 'finish' | 'releaseAfterTransient', emailId: string, times: number, committed = false, after?: () => void): { failed: number } {
     const state = { failed: 0 };
-    const real = sendLog[method].bind(sendLog) as (...args: unknown[]) => Promise<unknown>;
-    failing = jest.spyOn(sendLog, method).mockImplementation((async (...args: unknown[]) => {
-      if (args[0] !== emailId || state.failed >= times) return real(...args);
-      if (committed) await real(...args);
-      state.failed++;
-      after?.();
-      throw databaseGone();
-    }) as never);
+    const spies: jest.SpyInstance[] = [];
+    const fail = (name: 'finish' | 'finishMany' | 'releaseAfterTransient', names: (args: unknown[]) => string[]) => {
+      const real = (sendLog[name] as (...args: unknown[]) => Promise<unknown>).bind(sendLog);
+      spies.push(jest.spyOn(sendLog, name).mockImplementation((async (...args: unknown[]) => {
+        if (!names(args).includes(emailId) || state.failed >= times) return real(...args);
+        if (committed) await real(...args);
+        state.failed++;
+        after?.();
+        throw databaseGone();
+      }) as never));
+    };
+    fail(method, (args) => [args[0] as string]);
+    if (method === 'finish') fail('finishMany', (args) => (args[0] as { emailId: string }[]).map((i) => i.emailId));
+    failing = { mockRestore: () => spies.forEach((s) => s.mockRestore()) } as jest.SpyInstance;
     return state;
   }
 

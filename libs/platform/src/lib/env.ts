@@ -58,14 +58,17 @@ export function portEnv(name: string, def: number) {
   return z.object({ [name]: z.coerce.number().int().min(0).max(65535).default(def) });
 }
 
+/** An optional URL; empty (as in .env.example) is the same as unset. */
+const optionalUrl = z.preprocess((v) => (v === '' ? undefined : v), z.string().url().optional());
+
 export const logEnv = z.object({
   LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
   /** json: one JSON object per line with the correlation and trace ids (the Kubernetes manifests set it); text: NestJS's console format. */
   LOG_FORMAT: z.enum(['json', 'text']).default('text'),
   /** OpenTelemetry: where spans go (OTLP/HTTP, e.g. http://otel-collector:4318); unset: not exported. Read by the exporter itself. */
-  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
-  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.string().url().optional(),
-  OTEL_SERVICE_NAME: z.string().min(1).optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl,
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optionalUrl,
+  OTEL_SERVICE_NAME: z.string().optional(),
 });
 
 export { intFromEnv };
