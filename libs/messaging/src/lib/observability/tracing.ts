@@ -41,9 +41,15 @@ export function startTracing(service: string, env: NodeJS.ProcessEnv = process.e
   return { exporting };
 }
 
-/** Sends the spans not yet exported (at shutdown). */
-export async function stopTracing(): Promise<void> {
-  await provider?.shutdown().catch(() => undefined);
+/** Sends the spans not yet exported (at shutdown), waiting at most `waitMs`: a collector that is away does not hold up the shutdown. */
+export async function stopTracing(waitMs = 3_000): Promise<void> {
+  if (!provider) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    provider.shutdown().catch(() => undefined),
+    new Promise<void>((r) => (timer = setTimeout(r, waitMs))),
+  ]);
+  clearTimeout(timer);
 }
 
 export function tracer() {
