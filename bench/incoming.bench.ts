@@ -58,21 +58,31 @@ export async function incomingThroughput(bench: BenchRouter, db: BaselineDb, siz
   const commitsPerMsg = ((await bench.commits()) - commits0) / total;
   const timeline = await stageTimeline(bench, mailboxes.map((mb) => mb.mailboxId), owners, wall0);
 
+  // The baseline again, now that the router is done (it fetches 1:* whatever the flags): the
+  // faster of its two runs is the one compared with — a steadier and the harder target (the first
+  // run alone varied 2× between runs on this machine).
+  const again = await fetchParseInsert(mailboxes.map((mb) => mb.mail), db);
+  const best = again.messages === total && again.seconds < base.seconds ? again : base;
+
   const routerRate = total / seconds;
-  const baseRate = base.messages / base.seconds;
+  const baseRate = best.messages / best.seconds;
   const ratio = routerRate / baseRate;
   record({
     name: `incoming-throughput-${mix}`,
     what: `${n} mailboxes × ${m} messages (${mix}, ${round(bytes / total / 1024, 1)} KB average) in Dovecot → email activities in the built-in CRM`,
     figures: { messages: total, seconds: round(seconds), msgsPerSec: round(routerRate, 1), tracked, dbCommitsPerMsg: round(commitsPerMsg, 1), ...timeline },
-    baseline: { messages: base.messages, seconds: round(base.seconds), msgsPerSec: round(baseRate, 1), kind: 'one process: imapflow fetch → mailparser → one INSERT each' },
+    baseline: {
+      messages: best.messages, seconds: round(best.seconds), msgsPerSec: round(baseRate, 1),
+      runsMsgsPerSec: `${round(base.messages / base.seconds, 1)} before, ${round(again.messages / again.seconds, 1)} after the router`,
+      kind: 'one process: imapflow fetch → mailparser → one INSERT each (the faster of a run before and one after the router)',
+    },
     ratio: { value: round(ratio, 3), meaning: 'router msgs/s ÷ baseline msgs/s', target: '≥ 1.0', met: ratio >= 1 },
     notes: [
       'clock: from POST /api/v1/publish to the last activity row; includes the first poll of each new mailbox (no waiting for a poll interval: new mailboxes are polled at once)',
       'dbCommitsPerMsg: committed PostgreSQL transactions (all services, pg_stat_database) per message, including settling the verdicts; the baseline makes 1',
     ],
   }, sizes);
-  return { flow: 'received', label: mix, messages: total, cpuMsByService: cpuMs, baselineCpuMs: base.cpuMs, baselineMessages: base.messages };
+  return { flow: 'received', label: mix, messages: total, cpuMsByService: cpuMs, baselineCpuMs: best.cpuMs, baselineMessages: best.messages };
 }
 
 /**

@@ -10,6 +10,7 @@
  * | SEND_LEASE_MS                   | 600000   | a claimed email whose result has not come back by then is claimed again (built-in CRM: 30 s until its send command is in JetStream) |
  * | RECEIVED_CONCURRENCY            | 16       | received messages handled at once per replica (parsed side by side; those of one mailbox and sender decided in one transaction) |
  * | DECISION_GROUP_MAX              | 32       | most received messages of one mailbox and sender decided in one transaction |
+ * | RECEIVED_MAX_INFLIGHT_BYTES     | 134217728 | most bytes of received mail read and parsed at once per replica (a larger message waits to be alone) |
  * | RECEIVED_MAX_ATTEMPTS           | 5        | attempts before a received message is quarantined |
  * | SEND_RESULT_MAX_ATTEMPTS        | 10       | attempts before a send result is quarantined |
  * | CONSUMER_BACKOFF_INITIAL_MS     | 1000     | first retry delay of a failed message |
@@ -45,6 +46,7 @@ export const crmSyncEnv = apiEnv.extend({
   SEND_LEASE_MS: intFromEnv(600_000),
   RECEIVED_CONCURRENCY: intFromEnv(16),
   DECISION_GROUP_MAX: intFromEnv(32),
+  RECEIVED_MAX_INFLIGHT_BYTES: intFromEnv(128 * 1024 * 1024),
   RECEIVED_MAX_ATTEMPTS: intFromEnv(5),
   SEND_RESULT_MAX_ATTEMPTS: intFromEnv(10),
   CONSUMER_BACKOFF_INITIAL_MS: intFromEnv(1000),
@@ -68,6 +70,8 @@ export interface CrmSettings {
   receivedConcurrency: number;
   /** Most decisions of one mailbox and sender in one transaction. */
   decisionGroupMax: number;
+  /** Most bytes of received mail held (read and parsed) at once. */
+  receivedMaxInflightBytes: number;
   receivedMaxAttempts: number;
   sendResultMaxAttempts: number;
   consumerBackoff: BackoffPolicy;
@@ -89,6 +93,7 @@ export function crmSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): CrmSet
     sendLeaseMs: e.SEND_LEASE_MS,
     receivedConcurrency: e.RECEIVED_CONCURRENCY,
     decisionGroupMax: e.DECISION_GROUP_MAX,
+    receivedMaxInflightBytes: e.RECEIVED_MAX_INFLIGHT_BYTES,
     receivedMaxAttempts: e.RECEIVED_MAX_ATTEMPTS,
     sendResultMaxAttempts: e.SEND_RESULT_MAX_ATTEMPTS,
     consumerBackoff: { initialMs: e.CONSUMER_BACKOFF_INITIAL_MS, maxMs: e.CONSUMER_BACKOFF_MAX_MS, factor: 2 },

@@ -28,7 +28,7 @@ interface Pending {
 export interface GroupStats {
   transactions: number;
   decisions: number;
-  /** Groups rolled back and run again one by one. */
+  /** Groups rolled back (a decision or the commit failed). */
   fallbacks: number;
 }
 

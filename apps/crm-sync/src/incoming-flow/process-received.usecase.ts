@@ -12,6 +12,7 @@ import { ReceivedTrailRepository, TrailFacts } from './received-trail.repository
 import { parseMailDetailed, UnparseableMailError } from './parse-mail';
 import { MailInspector } from './mail-inspector';
 import { describeDecision, describeForward } from './decision-words';
+import { ByteBudget } from './byte-budget';
 import { GroupedDecisions } from './grouped-decisions';
 import { findAttachedMessages, topHeaderValues, verifyForwardedFor } from './forward-unwrap';
 
@@ -39,6 +40,8 @@ export class ProcessReceivedUseCase {
   private key?: SecretKeyring | null;
   /** Decisions of one mailbox and sender, several per transaction when they queue up. */
   readonly groups: GroupedDecisions;
+  /** Bytes of received mail held at once (RECEIVED_MAX_INFLIGHT_BYTES). */
+  private readonly inflight: ByteBudget;
   /** "Decided already?" of the messages arriving together, asked in one statement. */
   private readonly decided = new Coalescer<string, MailVerdictV1 | null>((ids) => this.trail.findVerdicts(ids));
 
@@ -53,6 +56,7 @@ export class ProcessReceivedUseCase {
     private readonly inspector: MailInspector,
     @Inject(CONNECTOR_SETTINGS) private readonly connectorSettings: ConnectorSettings,
   ) {
+    this.inflight = new ByteBudget(settings.receivedMaxInflightBytes);
     this.groups = new GroupedDecisions({
       transaction: (key, work) => this.scope.run(async () => {
         await this.scope.manager().query('SELECT pg_advisory_xact_lock(hashtext($1))', [key]);
@@ -62,19 +66,24 @@ export class ProcessReceivedUseCase {
   }
 
   async handle(event: MailReceivedV1): Promise<void> {
-    // The raw message is fetched while the trail is asked whether it was decided already (a
-    // redelivery, rare): the two round trips overlap instead of following each other.
-    const raw = this.readRaw(event);
-    raw.catch(() => undefined); // a redelivery does not wait for (or fail on) the raw message
-    const known = await this.decided.submit(event.receivedId);
-    if (known) return this.publish(known);
+    // Memory: the message's bytes are taken from RECEIVED_MAX_INFLIGHT_BYTES before it is read.
+    const release = await this.inflight.take(event.raw.size);
     try {
+      // The raw message is fetched while the trail is asked whether it was decided already (a
+      // redelivery, rare): the two round trips overlap instead of following each other.
+      const raw = this.readRaw(event);
+      raw.catch(() => undefined); // a redelivery does not wait for (or fail on) the raw message
+      const known = await this.decided.submit(event.receivedId);
+      if (known) return await this.publish(known);
       const verdict = await this.decide(event, await raw);
+      release();
       await this.publish(verdict);
       this.log.log(`${verdict.receivedId}: ${verdict.outcome} (${verdict.reason})${verdict.activityId ? ` as activity ${verdict.activityId}` : ''}`);
     } catch (err) {
       if (isUniqueViolation(err)) throw new TransientError(`${event.receivedId} was decided concurrently: ${errorMessage(err)}`, RACE_RETRY_MS);
       throw err;
+    } finally {
+      release();
     }
   }
 
