@@ -115,6 +115,22 @@ describe('built-in CRM: per-deployment tracking settings, approval, loops, queue
       w.receive(box, { from: 'dana@acme.test', to: 'ann@ours.test', subject: 'Twice', messageId, text: 'x' }, 'd-default')));
     expect(copies.map((c) => c.reason).sort()).toEqual(['accept-all', 'duplicate']);
     expect(new Set(copies.map((c) => c.activityId)).size).toBe(1);
+
+    // One received message delivered twice at once (a republish racing its first delivery), among
+    // others of the same sender decided in the same groups: every one gets its verdict, none is
+    // quarantined, and the twice-delivered one is decided once.
+    const more = await Promise.all([
+      w.receive(box, { from: sender, to: 'ann@ours.test', subject: 'Delivered twice', text: 'x' }, 'd-burst', 2),
+      ...Array.from({ length: 4 }, (_, i) => w.receive(box, { from: sender, to: 'ann@ours.test', subject: `Alongside ${i}`, text: 'x' }, 'd-burst')),
+    ]);
+    expect(more.map((v) => v.outcome)).toEqual(['ignored', 'ignored', 'ignored', 'ignored', 'ignored']); // past the loop guard
+    await new Promise((r) => setTimeout(r, 1500)); // a retried second delivery would land meanwhile
+    const decided = new Set(more.map((v) => v.receivedId));
+    const quarantined = ((await w.crm.api('GET', '/crm/v1/quarantine')).body as { payload: { receivedId?: string } }[])
+      .filter((q) => decided.has(q.payload?.receivedId ?? ''));
+    expect(quarantined).toHaveLength(0);
+    const trail = (await w.crm.api('GET', `/crm/v1/received/${encodeURIComponent(more[0].receivedId)}`)).body as { receivedId: string };
+    expect(trail.receivedId).toBe(more[0].receivedId);
   });
 
   it('email between two CRM users: tracked once (the other copy rejected), or once per user when trackBetweenUsersAsTwo', async () => {

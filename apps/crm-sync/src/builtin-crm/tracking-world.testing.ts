@@ -72,14 +72,20 @@ export class TrackingWorld {
     return { id: `mbx-${crmId.slice(0, 8)}`, kind, address, crmId };
   }
 
-  /** Stores the raw MIME and publishes mailReceived for the deployment, as `incoming` does; returns the verdict. */
-  async receive(box: MailboxRefV1, mail: TestMail | Buffer, deploymentId = 'd-default'): Promise<MailVerdictV1> {
+  /**
+   * Stores the raw MIME and publishes mailReceived for the deployment, as `incoming` does; returns
+   * the verdict. `deliveries` > 1 publishes the same event that many times (other message ids, so
+   * JetStream keeps each): a republish racing the first delivery.
+   */
+  async receive(box: MailboxRefV1, mail: TestMail | Buffer, deploymentId = 'd-default', deliveries = 1): Promise<MailVerdictV1> {
     const raw = Buffer.isBuffer(mail) ? mail : await buildMime(mail);
     const receivedId = uniqueName(`${box.id}:imap:1:`);
     const stored = await this.crm.app.get(RawMailStore).put(receivedId, raw);
-    await this.crm.app.get(EventPublisher).publish('mailReceived', {
-      receivedId, mailbox: box, deploymentId, configVersion: this.version || 1, protocol: 'imap', raw: stored, receivedAt: new Date().toISOString(),
-    }, receivedId);
+    const event = {
+      receivedId, mailbox: box, deploymentId, configVersion: this.version || 1, protocol: 'imap' as const, raw: stored, receivedAt: new Date().toISOString(),
+    };
+    await Promise.all(Array.from({ length: deliveries }, (_, i) =>
+      this.crm.app.get(EventPublisher).publish('mailReceived', event, i === 0 ? receivedId : `${receivedId}#${i + 1}`)));
     return waitFor(`verdict for ${receivedId}`, () => this.verdicts.find((v) => v.receivedId === receivedId));
   }
 

@@ -67,13 +67,22 @@ export class ReceivedTrailRepository {
   }
 
   /**
-   * Inserts the row (a second row for the same receivedId is a unique violation). Inside a
-   * transaction the row is written with the others of that transaction in one statement just
-   * before it commits (a group of decisions writes its trail at once): `pendingFrom` counts them
-   * for the loop guard meanwhile.
+   * Inserts the row. Inside a transaction the row is written with the others of that transaction
+   * in one statement just before it commits (a group of decisions writes its trail at once):
+   * `pendingFrom` counts them for the loop guard meanwhile. A row for a receivedId decided and
+   * committed meanwhile by another delivery of the same message (a republish racing the first
+   * delivery) is not written again: the first decision stays the message's record (its only other
+   * write, the activity, was found by receivedId and not made twice), and the group it was in
+   * commits rather than failing as a whole.
    */
   async record(verdict: MailVerdictV1, facts: TrailFacts): Promise<void> {
     const row = trailRow(verdict, facts);
+    // The same message decided twice in one transaction (two deliveries of it in one group): the
+    // second fails as it would on the written row — alone, so that the group commits without it —
+    // and its retry finds the first's verdict.
+    if (this.scope.deferred<TrailRow>(TRAIL_ROWS).some((r) => r.receivedId === row.receivedId)) {
+      throw Object.assign(new Error(`${row.receivedId} is already decided in this transaction`), { code: '23505' });
+    }
     if (this.scope.defer(TRAIL_ROWS, row, (rows: TrailRow[]) => this.insertMany(rows))) return;
     await this.insertMany([row]);
   }
@@ -103,7 +112,8 @@ export class ReceivedTrailRepository {
       insert: `INSERT INTO ${table} (received_id, mailbox_id, message_id, subject, from_address, outcome, reason, reason_text,
         activity_id, decided_at, owner_type, owner_id, correlation_rule, parties, authentication, automatic_kind, automatic_reason)
         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-          $9::uuid[], $10::timestamptz[], $11::text[], $12::uuid[], $13::text[], $14::jsonb[], $15::jsonb[], $16::text[], $17::text[])`,
+          $9::uuid[], $10::timestamptz[], $11::text[], $12::uuid[], $13::text[], $14::jsonb[], $15::jsonb[], $16::text[], $17::text[])
+        ON CONFLICT (received_id) DO NOTHING`,
     };
     return this.sql;
   }
