@@ -234,10 +234,10 @@ export class EmailsRepository {
     );
   }
 
-  /** Sent: final. Idempotent; a failed email may still turn out sent (a late result). */
   /**
-   * markSent for many results in one statement (the send results consumed together); for each,
-   * whether it changed the email (false: sent already, or no such outgoing email).
+   * Sent: final. Idempotent; a failed email may still turn out sent (a late result). Many results
+   * in one statement (the send results consumed together); for each, whether it changed the email
+   * (false: sent already, or no such outgoing email).
    */
   async markManySent(sent: { id: string; messageId: string; deliveryAttempts: number; sentAt: Date }[]): Promise<boolean[]> {
     if (sent.length === 0) return [];
@@ -255,14 +255,6 @@ export class EmailsRepository {
     )) as [{ id: string }[], number] : [[]];
     const changed = new Set(rows.map((r) => r.id));
     return sent.map((s) => changed.has(s.id));
-  }
-
-  async markSent(id: string, messageId: string, deliveryAttempts: number, sentAt: Date): Promise<boolean> {
-    const res = await this.scope.manager().createQueryBuilder().update(EmailEntity)
-      .set({ status: 'sent', messageId, deliveryAttempts, sentAt, leaseUntil: null, failureReason: null })
-      .where(`id = :id AND direction = 'outgoing' AND status <> 'sent'`, { id })
-      .execute();
-    return (res.affected ?? 0) > 0;
   }
 
   /** Failed, unless it was sent already: a sent email never moves back. */
