@@ -160,34 +160,28 @@ export class PollScheduler implements OnApplicationBootstrap, BeforeApplicationS
    * order they were woken; otherwise the next one that was due at the last tick.
    */
   private startNext(key: string): void {
-    for (const id of this.woken) {
-      if (this.stopping) return;
-      const served = this.served.get(id);
-      if (!served || !this.leases.owns(id)) {
-        this.woken.delete(id);
-        continue;
-      }
-      if (serverKey(served.endpoint) !== key || this.running.has(id)) continue;
-      if (this.start(id, 'idle')) {
-        this.woken.delete(id);
-        return;
-      }
-    }
-    this.startQueued(key);
+    if (!this.startFirstOf(this.woken, key, 'idle', true)) this.startFirstOf(this.queued, key, 'schedule', false);
   }
 
-  /** The next mailbox of server `key` that was due at the last tick starts now. */
-  private startQueued(key: string): void {
-    for (const id of this.queued) {
-      if (this.stopping) return;
+  /**
+   * Starts the first mailbox of `waiting` on server `key` that can start now; drops from it the
+   * ones this replica no longer serves (and the one started when `dropStarted`). True when one started.
+   */
+  private startFirstOf(waiting: Set<string>, key: string, trigger: PollTrigger, dropStarted: boolean): boolean {
+    for (const id of waiting) {
+      if (this.stopping) return false;
       const served = this.served.get(id);
       if (!served || !this.leases.owns(id)) {
-        this.queued.delete(id);
+        waiting.delete(id);
         continue;
       }
       if (serverKey(served.endpoint) !== key || this.running.has(id)) continue;
-      if (this.start(id, 'schedule')) return;
+      if (this.start(id, trigger)) {
+        if (dropStarted) waiting.delete(id);
+        return true;
+      }
     }
+    return false;
   }
 
   private async poll(id: string, trigger: PollTrigger, signal: AbortSignal): Promise<void> {

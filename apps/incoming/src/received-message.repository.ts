@@ -90,10 +90,6 @@ export class ReceivedMessageRepository {
     );
   }
 
-  async markPublished(receivedId: string): Promise<void> {
-    await this.markManyPublished([receivedId]);
-  }
-
   /** One statement: each row's publish counted and stamped. */
   async markManyPublished(receivedIds: string[]): Promise<void> {
     if (receivedIds.length === 0) return;
