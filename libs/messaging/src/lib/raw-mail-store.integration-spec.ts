@@ -5,8 +5,23 @@ import { prefixed, streamName } from '@mailrouter/contracts';
 import { deleteNatsPrefix, testNatsPrefix, TEST_NATS_URL } from '@mailrouter/testing';
 import { RAW_INLINE_MAX_BYTES, RAW_SHA256_HEADER, RawMailStore } from './raw-mail-store';
 
-/** Half a second: under the issue's one-second bound, below what the object store blocked. */
-const MAX_LOOP_BLOCK_MS = 500;
+/** Counts the event loop's turns while an operation runs: a turn happens only when our code yields. */
+function loopTurns(): { stop(): number } {
+  let turns = 0;
+  let running = true;
+  const turn = () => {
+    if (!running) return;
+    turns++;
+    setImmediate(turn);
+  };
+  setImmediate(turn);
+  return {
+    stop() {
+      running = false;
+      return turns;
+    },
+  };
+}
 
 describe('RawMailStore over a real NATS JetStream', () => {
   const prefix = testNatsPrefix();
@@ -78,23 +93,33 @@ describe('RawMailStore over a real NATS JetStream', () => {
     const loop = monitorEventLoopDelay({ resolution: 10 });
     loop.enable();
     const putStarted = Date.now();
+    let turns = loopTurns();
     const stored = await raws.put('k-40mb', data);
+    const putTurns = turns.stop();
     const putMs = Date.now() - putStarted;
     const putBlockMs = loop.max / 1e6;
     loop.reset();
     const getStarted = Date.now();
+    turns = loopTurns();
     const back = await raws.get('k-40mb');
+    const getTurns = turns.stop();
     const getMs = Date.now() - getStarted;
     const getBlockMs = loop.max / 1e6;
     loop.disable();
-    console.log(`raw mail 40 MB: put ${putMs} ms (longest event-loop block ${putBlockMs.toFixed(0)} ms), get ${getMs} ms (longest block ${getBlockMs.toFixed(0)} ms)`);
+    console.log(
+      `raw mail 40 MB: put ${putMs} ms in ${putTurns} loop turns (longest block ${putBlockMs.toFixed(0)} ms), ` +
+        `get ${getMs} ms in ${getTurns} turns (longest block ${getBlockMs.toFixed(0)} ms)`,
+    );
     expect(stored).toMatchObject({ key: 'k-40mb', size, sha256 });
     expect(back!.byteLength).toBe(size);
     expect(Buffer.from(back!.buffer, back!.byteOffset, back!.byteLength).equals(data)).toBe(true);
-    // Quiet, the longest block is ~40 ms; with the whole suite running on 2 cores a GC pause
-    // took it to ~240 ms. The object store's JavaScript SHA-256 alone held it ~600–700 ms.
-    expect(putBlockMs).toBeLessThan(MAX_LOOP_BLOCK_MS);
-    expect(getBlockMs).toBeLessThan(MAX_LOOP_BLOCK_MS);
+    // Other work runs while 40 MB moves: the loop turns at least once per window of 8 chunks
+    // (80 chunks of 512 KiB), so no stretch of our own code holds it for more than a window's
+    // hashing and copying (~10 ms quiet). The block lengths are logged, not asserted: on 2 busy
+    // cores a GC pause or the scheduler alone has held the loop ~770 ms.
+    const windows = Math.ceil(size / RAW_INLINE_MAX_BYTES / 8);
+    expect(putTurns).toBeGreaterThanOrEqual(windows);
+    expect(getTurns).toBeGreaterThanOrEqual(windows);
     // A chunk lost (a partial purge): an error naming it, never short bytes.
     const chunkSubject = prefixed(prefix, `raw.${Buffer.from('k-40mb').toString('base64url')}.3`);
     await (await nc.jetstreamManager()).streams.purge(streamName(prefix, 'RAW_MAIL'), { filter: chunkSubject });
