@@ -6,6 +6,7 @@ interface TransactionStore {
   em: EntityManager;
   memo: Map<string, Promise<unknown>>;
   deferred: Map<string, { rows: unknown[]; flush: (rows: unknown[]) => Promise<void> }>;
+  locals: Map<string, unknown>;
 }
 
 /**
@@ -26,7 +27,7 @@ export class TransactionScope {
   run<T>(work: () => Promise<T>): Promise<T> {
     if (this.current.getStore()) return work();
     return this.dataSource.transaction((em) => {
-      const store: TransactionStore = { em, memo: new Map(), deferred: new Map() };
+      const store: TransactionStore = { em, memo: new Map(), deferred: new Map(), locals: new Map() };
       return this.current.run(store, async () => {
         const out = await work();
         // Rows deferred by the work are written now, in one statement per kind, before COMMIT.
@@ -53,6 +54,18 @@ export class TransactionScope {
   /** The rows of `kind` deferred in this transaction and not yet written (readers count them in). */
   deferred<T>(kind: string): readonly T[] {
     return (this.current.getStore()?.deferred.get(kind)?.rows ?? []) as T[];
+  }
+
+  /**
+   * Inside run(): this transaction's value for `key` (made by `init` on first use), for what
+   * its work learns as it goes (facts read ahead for a group of decisions, the activities it
+   * wrote); outside a transaction: undefined.
+   */
+  local<T>(key: string, init: () => T): T | undefined {
+    const locals = this.current.getStore()?.locals;
+    if (!locals) return undefined;
+    if (!locals.has(key)) locals.set(key, init());
+    return locals.get(key) as T;
   }
 
   /**

@@ -7,7 +7,7 @@ import {
 import { Coalescer, PermanentError } from '@mailrouter/platform';
 import { RecordsRepository } from './records.repository';
 import { EmailsRepository, NewParty } from './emails.repository';
-import { TrackingStateRepository } from './tracking-state.repository';
+import { PriorQuery, TrackingStateRepository } from './tracking-state.repository';
 import { DeploymentSettingsRepository, tokenSettings } from './deployment-settings.repository';
 import { decideTracking, TrackingFacts } from './tracking-rules';
 import { conversationSubject, correlate } from './correlation';
@@ -96,6 +96,25 @@ export class BuiltinCrmConnector implements CrmConnector {
     return record ? ownerLabel({ kind: kind as 'user' | 'queue', record: record as CrmUserEntity | CrmQueueEntity }) : `${kind} ${id}`;
   }
 
+  /** The earlier-message facts of a group's messages in one round trip (what gatherFacts asks each). */
+  async prepareIncoming(emails: IncomingEmail[]): Promise<void> {
+    const qs: PriorQuery[] = [];
+    for (const incoming of emails) {
+      const owner = await this.owner(incoming.mailbox);
+      if (!owner?.record.emailAddressApproved) continue;
+      const tracking = await this.deployments.forDeployment(incoming.deploymentId);
+      qs.push(this.priorQuery(owner, incoming, tracking));
+    }
+    await this.state.readAhead(qs);
+  }
+
+  private priorQuery(owner: Owner, incoming: IncomingEmail, tracking: DeploymentTrackingV1): PriorQuery {
+    return {
+      ownerType: owner.kind, ownerId: owner.record.id, messageId: incoming.email.messageId, receivedId: incoming.receivedId,
+      sender: incoming.email.from?.address, since: new Date(Date.now() - tracking.loopGuard.windowMinutes * 60_000),
+    };
+  }
+
   async checkIncoming(incoming: IncomingEmail): Promise<CheckIncomingResult> {
     const tracking = await this.deployments.forDeployment(incoming.deploymentId);
     const owner = await this.owner(incoming.mailbox);
@@ -136,10 +155,7 @@ export class BuiltinCrmConnector implements CrmConnector {
     facts.ownerIsRecipient = [...e.to, ...e.cc].some((a) => own.includes(a.address));
     await this.applyBounce(incoming.inspection?.bounce);
     const messageId = e.messageId;
-    const since = new Date(Date.now() - tracking.loopGuard.windowMinutes * 60_000);
-    const prior = await this.state.priorOf({
-      ownerType: owner.kind, ownerId: owner.record.id, messageId, receivedId: incoming.receivedId, sender: facts.sender, since,
-    });
+    const prior = await this.state.priorOf(this.priorQuery(owner, incoming, tracking));
     if (prior.duplicateId) {
       facts.duplicate = { activityId: prior.duplicateId, messageId: messageId! };
       return prior.againId;
@@ -206,6 +222,7 @@ export class BuiltinCrmConnector implements CrmConnector {
         content: a.size <= max ? Buffer.from(a.content) : null,
       })),
     });
+    this.state.noteMade({ id: saved.id, ownerType: owner.kind, ownerId: owner.record.id, messageId: e.messageId, receivedId: incoming.receivedId });
     if (owner.kind === 'queue') await this.state.addQueueItem(owner.record.id, saved.id);
     return { activityId: saved.id, existed: false };
   }

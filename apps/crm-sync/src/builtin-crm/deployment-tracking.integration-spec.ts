@@ -1,5 +1,8 @@
 import { uniqueName } from '@mailrouter/testing';
 import { TrackingWorld } from './tracking-world.testing';
+import { TransactionScope } from '../transaction-scope.repository';
+import { EmailsRepository, NewEmail } from './emails.repository';
+import { PriorQuery, TrackingStateRepository } from './tracking-state.repository';
 
 /** The per-deployment settings (published configuration) and what they change, through the real flow. */
 describe('built-in CRM: per-deployment tracking settings, approval, loops, queues (PostgreSQL + NATS)', () => {
@@ -131,6 +134,43 @@ describe('built-in CRM: per-deployment tracking settings, approval, loops, queue
     expect(quarantined).toHaveLength(0);
     const trail = (await w.crm.api('GET', `/crm/v1/received/${encodeURIComponent(more[0].receivedId)}`)).body as { receivedId: string };
     expect(trail.receivedId).toBe(more[0].receivedId);
+  });
+
+  it('a group\'s earlier-message facts read ahead in one round trip answer each decision as its own query would, activities made meanwhile included', async () => {
+    const state = w.crm.app.get(TrackingStateRepository);
+    const emails = w.crm.app.get(EmailsRepository);
+    const messageId = `<${uniqueName('ahead')}@acme.test>`;
+    const since = new Date(Date.now() - 3_600_000);
+    const q = (owner: string, receivedId: string): PriorQuery => ({ ownerType: 'user', ownerId: ids[owner], messageId, receivedId, sender: 'dana@acme.test', since });
+    const rolledBack = new Error('roll back');
+    const seen: Record<string, unknown> = {};
+    await expect(w.crm.app.get(TransactionScope).run(async () => {
+      // Read ahead for three decisions; the first makes an activity before the others are decided.
+      await state.readAhead([q('ann', 'ra-1'), q('ann', 'ra-2'), q('bob', 'rb-1')]);
+      seen.first = await state.priorOf(q('ann', 'ra-1'));
+      const made = await emails.insert({
+        direction: 'incoming', status: 'received', ownerType: 'user', ownerId: ids.ann, subject: 'Ahead', bodyText: 'x', bodyHtml: null,
+        messageId, inReplyTo: null, references: [], trackingToken: null, conversationSubject: 'Ahead', regardingType: null, regardingId: null,
+        receivedId: 'ra-1', parties: [], attachments: [],
+      } as unknown as NewEmail);
+      state.noteMade({ id: made.id, ownerType: 'user', ownerId: ids.ann, messageId, receivedId: 'ra-1' });
+      seen.madeId = made.id;
+      // Read ahead (no round trip) and asked afresh (not read ahead: a query in the same transaction).
+      seen.again = [await state.priorOf(q('ann', 'ra-1')), await state.priorOf({ ...q('ann', 'ra-1'), receivedId: 'ra-1', since: new Date(since.getTime() - 120_000) })];
+      seen.copy = [await state.priorOf(q('ann', 'ra-2')), await state.priorOf(q('ann', 'ra-3'))];
+      seen.other = [await state.priorOf(q('bob', 'rb-1')), await state.priorOf(q('bob', 'rb-2'))];
+      throw rolledBack;
+    })).rejects.toBe(rolledBack);
+    expect(seen.first).toEqual({ duplicateId: null, otherOwners: null, againId: null, earlierFromSender: expect.any(Number) });
+    const [again, againFresh] = seen.again as { againId: string }[];
+    expect(again.againId).toBe(seen.madeId);
+    expect(againFresh.againId).toBe(seen.madeId);
+    const [copy, copyFresh] = seen.copy as object[];
+    expect(copy).toMatchObject({ duplicateId: seen.madeId });
+    expect(copy).toEqual(copyFresh);
+    const [other, otherFresh] = seen.other as object[];
+    expect(other).toMatchObject({ duplicateId: null, otherOwners: { id: seen.madeId, ownerType: 'user', ownerId: ids.ann } });
+    expect(other).toEqual(otherFresh);
   });
 
   it('email between two CRM users: tracked once (the other copy rejected), or once per user when trackBetweenUsersAsTwo', async () => {

@@ -14,13 +14,17 @@
  * always has a transaction of its own, in the same order as the others of its key.
  */
 export interface GroupRunner {
-  /** Runs `work` inside one transaction that holds the lock of `key` (acquired first). */
-  transaction<T>(key: string, work: () => Promise<T>): Promise<T>;
+  /**
+   * Runs `work` inside one transaction that holds the lock of `key` (acquired first); `hints`:
+   * what the decisions of the transaction were submitted with, in order (to read ahead for them).
+   */
+  transaction<T>(key: string, work: () => Promise<T>, hints: unknown[]): Promise<T>;
 }
 
 interface Pending {
   work: () => Promise<unknown>;
   groupable: boolean;
+  hint: unknown;
   resolve(value: unknown): void;
   reject(err: unknown): void;
 }
@@ -39,10 +43,13 @@ export class GroupedDecisions {
   /** `maxGroup`: at most this many decisions per transaction (bounds the time a lock is held). */
   constructor(private readonly runner: GroupRunner, private readonly maxGroup = 32) {}
 
-  /** Runs `work` in a transaction holding `key`'s lock, together with others of the same key when `groupable`. */
-  submit<T>(key: string, work: () => Promise<T>, groupable = true): Promise<T> {
+  /**
+   * Runs `work` in a transaction holding `key`'s lock, together with others of the same key when
+   * `groupable`; `hint` is handed to the runner with the others of the transaction.
+   */
+  submit<T>(key: string, work: () => Promise<T>, groupable = true, hint?: unknown): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const item: Pending = { work, groupable, resolve: resolve as (v: unknown) => void, reject };
+      const item: Pending = { work, groupable, hint, resolve: resolve as (v: unknown) => void, reject };
       const queue = this.queues.get(key);
       if (queue) {
         queue.push(item);
@@ -83,7 +90,7 @@ export class GroupedDecisions {
           }
         }
         return out;
-      });
+      }, group.map((item) => item.hint));
     } catch (err) {
       this.stats.fallbacks++;
       if (failedAt < 0) {
@@ -105,7 +112,7 @@ export class GroupedDecisions {
 
   private async alone(key: string, item: Pending): Promise<void> {
     try {
-      const result = await this.runner.transaction(key, item.work);
+      const result = await this.runner.transaction(key, item.work, [item.hint]);
       this.stats.transactions++;
       this.stats.decisions++;
       item.resolve(result);

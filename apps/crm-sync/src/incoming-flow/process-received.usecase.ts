@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { MailboxRefV1, MailReceivedV1, MailVerdictV1 } from '@mailrouter/contracts';
-import { CheckIncomingResult, FORWARDED_FOR_HEADER, IncomingEmail, MailInspection, ParsedEmail } from '@mailrouter/domain';
+import { CheckIncomingResult, CrmConnector, FORWARDED_FOR_HEADER, IncomingEmail, MailInspection, ParsedEmail } from '@mailrouter/domain';
 import { bindContext, EventPublisher, QuarantineRecord, RawMailStore } from '@mailrouter/messaging';
 import { Coalescer, errorMessage, type SecretKeyring, TransientError } from '@mailrouter/platform';
 import { CrmConnectors } from '../connectors/crm-connectors.registry';
@@ -58,8 +58,9 @@ export class ProcessReceivedUseCase {
   ) {
     this.inflight = new ByteBudget(settings.receivedMaxInflightBytes);
     this.groups = new GroupedDecisions({
-      transaction: (key, work) => this.scope.run(async () => {
+      transaction: (key, work, hints) => this.scope.run(async () => {
         await this.scope.manager().query('SELECT pg_advisory_xact_lock(hashtext($1))', [key]);
+        await prepareGroup(hints as (DecisionHint | undefined)[]);
         return work();
       }),
     }, settings.decisionGroupMax);
@@ -118,7 +119,7 @@ export class ProcessReceivedUseCase {
       }
       const delivered = await connector.deliverIncoming(incoming, check);
       return this.settle(target, facts, 'tracked', check.reason, reasonText, delivered.activityId);
-    }), connector.transactional === true);
+    }), connector.transactional === true, { connector, incoming } satisfies DecisionHint);
   }
 
   /**
@@ -221,6 +222,24 @@ export class ProcessReceivedUseCase {
     await this.publish(verdict);
     this.log.warn(`${event.data.receivedId} quarantined: ${record.reason}`);
   }
+}
+
+/** What a decision is submitted with: its connector may read ahead for the group's messages. */
+interface DecisionHint {
+  connector: CrmConnector;
+  incoming: IncomingEmail;
+}
+
+/** Under the group's lock, before its first decision: each connector reads ahead for its messages of the group. */
+async function prepareGroup(hints: (DecisionHint | undefined)[]): Promise<void> {
+  const byConnector = new Map<CrmConnector, IncomingEmail[]>();
+  for (const h of hints) {
+    if (!h?.connector.prepareIncoming) continue;
+    const list = byConnector.get(h.connector) ?? [];
+    list.push(h.incoming);
+    byConnector.set(h.connector, list);
+  }
+  for (const [connector, emails] of byConnector) await connector.prepareIncoming!(emails);
 }
 
 function trailFacts(email: ParsedEmail, check: CheckIncomingResult, inspection: MailInspection): TrailFacts {

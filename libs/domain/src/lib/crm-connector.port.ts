@@ -131,6 +131,13 @@ export interface CrmConnector {
    * back, so each of its decisions gets a transaction of its own.
    */
   readonly transactional?: boolean;
+  /**
+   * Optional, for a `transactional` connector: the messages about to be checked and delivered one
+   * after the other in the caller's transaction, before the first of them. The connector may read
+   * what its checks will ask about all of them at once; the decisions must come out the same as
+   * without it (each still sees the ones before it).
+   */
+  prepareIncoming?(emails: IncomingEmail[]): Promise<void>;
   retrieveMailboxes(): Promise<CrmMailboxRecord[]>;
   checkIncoming(email: IncomingEmail): Promise<CheckIncomingResult>;
   deliverIncoming(email: IncomingEmail, check: CheckIncomingResult): Promise<DeliverIncomingResult>;
