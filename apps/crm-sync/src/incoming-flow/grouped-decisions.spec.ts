@@ -74,18 +74,30 @@ describe('GroupedDecisions', () => {
     expect(groups.stats.fallbacks).toBe(1);
   });
 
-  it('fails every decision of a group whose lock or commit failed, running none of them again', async () => {
-    let calls = 0;
+  it('when the commit fails (rows written at commit, one message\'s bad data), runs each decision again alone: only the bad one fails', async () => {
+    const transactions: { ran: string[]; committed: boolean }[] = [];
     const groups = new GroupedDecisions({
       async transaction<T>(_key: string, work: () => Promise<T>): Promise<T> {
-        calls++;
-        await work();
-        throw new Error('connection lost at COMMIT');
+        const tx = { ran: [] as string[], committed: false };
+        transactions.push(tx);
+        const out = await work();
+        // The commit writes what the decisions deferred; 'bad' left a row PostgreSQL refuses.
+        if (tx.ran.includes('bad')) throw new Error('invalid byte sequence for encoding "UTF8": 0x00 (at COMMIT)');
+        tx.committed = true;
+        return out;
       },
     }, 32);
-    const outcomes = await Promise.allSettled(['a', 'b'].map((m) => groups.submit('k', async () => m)));
-    expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected']);
-    expect(calls).toBe(1);
+    const outcomes = await Promise.allSettled(['a', 'bad', 'c'].map((m) => groups.submit('k', async () => {
+      transactions[transactions.length - 1].ran.push(m);
+      return m;
+    })));
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((outcomes[1] as PromiseRejectedResult).reason.message).toMatch(/0x00/);
+    expect(transactions.map((t) => [t.ran, t.committed])).toEqual([
+      [['a', 'bad', 'c'], false],
+      [['a'], true], [['bad'], false], [['c'], true],
+    ]);
+    expect(groups.stats.fallbacks).toBe(1);
   });
 
   it('gives a decision that is not groupable (a remote CRM) a transaction of its own, in order', async () => {

@@ -94,8 +94,10 @@ export class GroupedDecisions {
     } catch (err) {
       this.stats.fallbacks++;
       if (failedAt < 0) {
-        // The lock or the commit failed, not a decision: nothing was written; each delivery retries.
-        for (const item of group) item.reject(err);
+        // The lock or the commit failed (with it the rows written at commit, which one message's
+        // bad data may fail): nothing was written; each decision runs again in a transaction of
+        // its own, so that one message's failure is its own.
+        for (const item of group) await this.alone(key, item);
         return;
       }
       // Rolled back: the failing decision fails; the others run again without it.
