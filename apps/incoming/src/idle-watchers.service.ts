@@ -20,6 +20,8 @@ interface Watcher {
   openedAt?: number;
   watch?: IdleWatch;
   stopping: boolean;
+  /** Stopped to hand its slot to a mailbox where mail arrives. */
+  handingOver?: boolean;
   /** Settles when the connection is gone (or was never made) and its slots are free. */
   done: Promise<void>;
 }
@@ -28,6 +30,9 @@ interface Watcher {
  * IMAP IDLE for the mailboxes this replica holds, within each server's IDLE budget; the
  * others are polled only. IDLE does not read mail: it wakes the mailbox's poll. A dropped
  * connection is re-opened with backoff (and the mailbox polled, in case mail came meanwhile).
+ * IDLE goes where mail arrives: when a server's budget is full and a polled mailbox of it finds
+ * mail, the watch that has seen no mail for longest (at least IDLE_HANDOVER_SECONDS) is ended and
+ * its slot goes to that mailbox; mailboxes that had mail take free slots first.
  */
 @Injectable()
 export class IdleWatchers {
@@ -37,6 +42,10 @@ export class IdleWatchers {
   private readonly unsupported = new Map<string, string>();
   private readonly idleSlots = new ServerSlots();
   private readonly openings = new Map<string, number>();
+  /** When a poll of the mailbox last found new mail. */
+  private readonly lastMail = new Map<string, number>();
+  /** Per server: watches ended to hand their slot over, not yet closed. */
+  private readonly handingOver = new Map<string, number>();
 
   constructor(
     @Inject(INCOMING_SETTINGS) private readonly settings: IncomingSettings,
@@ -54,6 +63,11 @@ export class IdleWatchers {
     return this.openings.get(id) ?? 0;
   }
 
+  /** A poll of the mailbox found new mail: it is where IDLE pays (see the class). */
+  noteMail(id: string): void {
+    this.lastMail.set(id, Date.now());
+  }
+
   /** Holds IDLE for `held` IMAP mailboxes (as the budget allows) and stops every other watch. */
   sync(held: ServedMailbox[], wake: (mailboxId: string) => void): void {
     const wanted = new Map(
@@ -63,7 +77,11 @@ export class IdleWatchers {
       const s = wanted.get(id);
       if (!s || JSON.stringify(s.endpoint) !== w.endpoint) this.stop(id);
     }
-    for (const [id, s] of wanted) {
+    for (const id of this.lastMail.keys()) if (!wanted.has(id)) this.lastMail.delete(id);
+    // Mailboxes that had mail first (newest first), then the others in their order.
+    const hadMail = [...this.lastMail.entries()].sort((a, b) => b[1] - a[1]).map(([id]) => [id, wanted.get(id)!] as const);
+    const order = hadMail.length ? [...hadMail, ...[...wanted].filter(([id]) => !this.lastMail.has(id))] : wanted;
+    for (const [id, s] of order) {
       if (this.watchers.has(id)) continue;
       const endpoint = JSON.stringify(s.endpoint);
       if (this.unsupported.get(id) === endpoint) continue;
@@ -71,7 +89,10 @@ export class IdleWatchers {
       if (retry && retry.endpoint === endpoint && Date.now() < retry.retryAt) continue;
       const key = serverKey(s.endpoint);
       const budget = idleBudget(s.endpoint.maxConnections, this.settings.idle.connectionPercent);
-      if (!this.idleSlots.tryAcquire(key, budget)) continue;
+      if (!this.idleSlots.tryAcquire(key, budget)) {
+        this.handOver(key, id);
+        continue;
+      }
       if (!this.slots.tryAcquire(key, s.endpoint.maxConnections)) {
         this.idleSlots.release(key);
         continue;
@@ -88,6 +109,7 @@ export class IdleWatchers {
     const free = () => {
       this.slots.release(key);
       this.idleSlots.release(key);
+      if (w.handingOver) this.handingOver.set(key, (this.handingOver.get(key) ?? 1) - 1);
       if (this.watchers.get(id) === w) this.watchers.delete(id);
       done();
     };
@@ -118,6 +140,29 @@ export class IdleWatchers {
         if (!w.stopping) this.log.warn(`mailbox ${id}: IDLE connection failed (${serverMessage(err)}); retrying in ${delay} ms`);
       },
     );
+  }
+
+  /**
+   * Server `key`'s IDLE budget is full and `id` waits: when a poll of `id` found mail more
+   * recently than the coldest watch of that server saw any (or opened), and that watch has seen
+   * none for IDLE_HANDOVER_SECONDS, it is ended. Its slot goes to the mailbox with the newest
+   * mail at a later sync, once the connection is closed (one hand-over per server at a time).
+   */
+  private handOver(key: string, id: string): void {
+    const after = this.settings.idle.handoverMs;
+    const mail = this.lastMail.get(id);
+    if (!after || mail === undefined || (this.handingOver.get(key) ?? 0) > 0) return;
+    let coldest: { id: string; w: Watcher; warm: number } | undefined;
+    for (const [wid, w] of this.watchers) {
+      if (w.key !== key || !w.watch || w.stopping) continue;
+      const warm = Math.max(this.lastMail.get(wid) ?? 0, w.openedAt ?? 0);
+      if (!coldest || warm < coldest.warm) coldest = { id: wid, w, warm };
+    }
+    if (!coldest || mail <= coldest.warm || Date.now() - coldest.warm < after) return;
+    this.log.log(`mailbox ${coldest.id}: IDLE handed over to mailbox ${id}, which has mail (none here for ${Math.round((Date.now() - coldest.warm) / 1000)} s); polled at its interval from now`);
+    coldest.w.handingOver = true;
+    this.handingOver.set(key, (this.handingOver.get(key) ?? 0) + 1);
+    this.stop(coldest.id);
   }
 
   private backoff(id: string, endpoint: string, healthy: boolean): number {

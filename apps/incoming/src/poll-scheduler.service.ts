@@ -200,6 +200,7 @@ export class PollScheduler implements OnApplicationBootstrap, BeforeApplicationS
           return r;
         });
       outcome = signal.aborted ? 'aborted' : result ? 'success' : 'failure';
+      if (result?.published) this.watchers.noteMail(id);
       if (outcome === 'failure') {
         this.failing.add(id);
         // Disabled by this very poll: stop IDLE and polls now rather than at the next tick.

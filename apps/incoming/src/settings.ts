@@ -16,6 +16,7 @@
  * | IDLE_RESTART_SECONDS            | 300        | IDLE is ended and re-issued this often (keeps NATs and servers from dropping it) |
  * | IDLE_RECONNECT_INITIAL_MS       | 1000       | wait before re-opening a dropped IDLE connection (doubles per consecutive failure) |
  * | IDLE_RECONNECT_MAX_MS           | 60000      | longest wait before re-opening an IDLE connection                |
+ * | IDLE_HANDOVER_SECONDS           | 60         | an IDLE connection that saw no mail this long goes to a mailbox of the same server whose poll just found mail (0: never) |
  * | POLL_SPAN_RETENTION_MINUTES     | 60         | how long each poll's span (mailbox, replica, start, end) is kept; 0: not recorded |
  * | MAX_MESSAGES_PER_POLL           | 200        | new messages fetched per poll (the rest in the next, at once)   |
  * | MAX_MESSAGE_BYTES               | 52428800   | larger messages are recorded as too large, never fetched        |
@@ -48,6 +49,7 @@ export const incomingEnv = secretsEnv.extend({
   IDLE_RESTART_SECONDS: intFromEnv(300),
   IDLE_RECONNECT_INITIAL_MS: intFromEnv(1000),
   IDLE_RECONNECT_MAX_MS: intFromEnv(60_000),
+  IDLE_HANDOVER_SECONDS: intFromEnv(60),
   POLL_SPAN_RETENTION_MINUTES: countFromEnv(60),
   MAX_MESSAGES_PER_POLL: intFromEnv(200),
   MAX_MESSAGE_BYTES: intFromEnv(50 * 1024 * 1024),
@@ -72,7 +74,7 @@ export interface IncomingSettings {
   pollLeaseSeconds: number;
   replicaId: string;
   replicaTtlSeconds: number;
-  idle: { enabled: boolean; connectionPercent: number; restartMs: number; reconnect: { initialMs: number; maxMs: number; factor: number } };
+  idle: { enabled: boolean; connectionPercent: number; restartMs: number; handoverMs: number; reconnect: { initialMs: number; maxMs: number; factor: number } };
   pollSpanRetentionMinutes: number;
   maxMessagesPerPoll: number;
   maxMessageBytes: number;
@@ -102,6 +104,7 @@ export function incomingSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): I
       enabled: e.IMAP_IDLE === 'true',
       connectionPercent: e.IDLE_CONNECTION_PERCENT,
       restartMs: e.IDLE_RESTART_SECONDS * 1000,
+      handoverMs: e.IDLE_HANDOVER_SECONDS * 1000,
       reconnect: { initialMs: e.IDLE_RECONNECT_INITIAL_MS, maxMs: e.IDLE_RECONNECT_MAX_MS, factor: 2 },
     },
     pollSpanRetentionMinutes: e.POLL_SPAN_RETENTION_MINUTES,
