@@ -49,8 +49,8 @@ export class PollMailboxUseCase {
     try {
       const result = await this.poll(served, state, signal);
       this.metrics?.observePoll(id, started);
-      const again = result.more || (await this.received.awaitingSettlement(id, 1)).length > 0;
-      await this.states.recordSuccess(id, again ? 0 : served.mailbox.pollIntervalSeconds * 1000);
+      // Verdicts that arrived meanwhile make the mailbox due anyway (MailboxStateRepository.due).
+      await this.states.recordSuccess(id, result.more ? 0 : served.mailbox.pollIntervalSeconds * 1000);
       if (result.published || result.settled) {
         this.log.log(`mailbox ${id}: ${result.published} published, ${result.settled} settled`);
       }
