@@ -1,6 +1,6 @@
-import { MigrationInterface, QueryRunner } from 'typeorm';
-import { Client } from 'pg';
-import { appDataSourceOptions, migrateDatabase } from './database';
+import { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
+import { Client, Pool } from 'pg';
+import { appDataSourceOptions, GuardedPgClient, migrateDatabase } from './database';
 
 class CreateThings1700000000000 implements MigrationInterface {
   name = 'CreateThings1700000000000';
@@ -40,5 +40,26 @@ describe('migrateDatabase', () => {
     const runs = await Promise.all([migrateDatabase(options), migrateDatabase(options), migrateDatabase(options)]);
     expect(runs.flat()).toEqual(['CreateThings1700000000000']);
     expect(await migrateDatabase(options)).toEqual([]);
+  });
+});
+
+describe('database connections PostgreSQL ends', () => {
+  it('a connection ended while nobody holds a listener on it (a fast shutdown under load) is logged, not a crash; the pool goes on', async () => {
+    const ds = new DataSource(appDataSourceOptions({ schema: 'public', entities: [], migrations: [], env: { DATABASE_URL: ADMIN_URL } }));
+    await ds.initialize();
+    try {
+      // Checked out of the pool: its idle listener is off, and no TypeORM query runner holds it.
+      const client = await (ds.driver as unknown as { master: Pool }).master.connect();
+      expect(client).toBeInstanceOf(GuardedPgClient);
+      const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+      const ended = new Promise((r) => client.once('end', r));
+      // What a fast shutdown sends every backend: FATAL 57P01, then the socket closes.
+      await admin(`SELECT pg_terminate_backend(${rows[0].pid})`);
+      await ended;
+      client.release(true);
+      expect(await ds.query('SELECT 1 AS one')).toEqual([{ one: 1 }]);
+    } finally {
+      await ds.destroy();
+    }
   });
 });

@@ -1,5 +1,25 @@
+import { Logger } from '@nestjs/common';
+import { Client } from 'pg';
 import type { DataSourceOptions, EntitySchema, MixedList } from 'typeorm';
 import { parseEnv, databaseEnv } from './env';
+
+/**
+ * A pg client that is never without an 'error' listener. pg-pool and TypeORM each listen only
+ * while they hold a client, and a connection that PostgreSQL ends (a fast shutdown sends every
+ * backend a FATAL, then closes the socket) can report a second error after they let go, which,
+ * unheard, would crash the process (seen in the PostgreSQL outage fault test). The queries and the
+ * pool still get every error as before; this one only logs what nobody else took.
+ */
+export class GuardedPgClient extends Client {
+  private static readonly log = new Logger('Database');
+
+  constructor(config?: ConstructorParameters<typeof Client>[0]) {
+    super(config);
+    this.on('error', (err: Error) => {
+      if (this.listenerCount('error') === 1) GuardedPgClient.log.warn(`database connection ended: ${err.message}`);
+    });
+  }
+}
 
 /**
  * The TypeORM options of one app: its own schema, explicit entity and migration lists
@@ -24,7 +44,7 @@ export function appDataSourceOptions(opts: {
     migrationsTransactionMode: 'each',
     synchronize: false,
     logging: ['error'],
-    extra: { max: env.DATABASE_POOL_SIZE, connectionTimeoutMillis: 5000 },
+    extra: { max: env.DATABASE_POOL_SIZE, connectionTimeoutMillis: 5000, Client: GuardedPgClient },
   };
 }
 
